@@ -1,0 +1,57 @@
+# Session vs JWT Lab. `make run` serves the site; `make test` runs every test.
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app wsgi
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+WORKERS ?= 2
+
+.PHONY: run install dev-install migrate seed test lint format screenshots bench clean
+
+$(VENV)/bin/python:
+	@$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): on Debian run 'apt-get install python3-venv' first."; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+dev-install: $(VENV)/.dev-installed
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed-demo
+
+## Serve the site on http://127.0.0.1:5000 with two gunicorn workers sharing one store and one key.
+run: seed
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+## Lint, then the whole suite: unit, integration and (with Chromium installed) browser tests.
+test: dev-install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+lint: dev-install
+	$(VENV)/bin/ruff check .
+
+format: dev-install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Save PNGs of every page at desktop and phone widths into docs/screenshots/.
+screenshots: dev-install
+	$(PY) -m tests.e2e.screenshots docs/screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Accounts: users, the credential checks both schemes share, sign-up and the demo seed."""

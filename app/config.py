@@ -1,0 +1,142 @@
+"""Configuration: embedded defaults, then environment variables, then the test overrides.
+
+Everything a deployment may change is read from the environment (see the README's table).
+Development needs nothing installed: a SQLite file and two random keys kept in the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import timedelta
+from pathlib import Path
+
+# Values that must never sign anything in production, whatever their length.
+KNOWN_WEAK_KEYS = frozenset(
+    {"dev", "secret", "changeme", "change-me", "please-change-me", "development", "test"}
+)
+MIN_KEY_BYTES = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with this configuration; the message says why and what to set."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the `postgres://` URLs PaaS platforms hand out and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_or_create_instance_key(instance_path: str, name: str) -> str:
+    """Return the key stored in `instance/<name>`, creating it once if it does not exist.
+
+    Every worker and every restart must sign with the same key, or users are logged out at
+    random. O_EXCL makes creation safe when several gunicorn workers start at the same time:
+    exactly one writes the file and the others read what it wrote.
+    """
+    path = Path(instance_path) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            key = path.read_text(encoding="ascii").strip()
+            if key:
+                return key
+            # Another worker created the file a moment ago and is still writing it.
+            time.sleep(0.01)
+        raise ConfigurationError(
+            f"{path} exists but is empty; delete it to generate a new key"
+        ) from None
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def build_config(instance_path: str) -> dict:
+    """Return the settings read from the environment, with development defaults."""
+    app_env = os.environ.get("APP_ENV", "development").strip().lower()
+    production = app_env == "production"
+    default_db = "sqlite:///" + str(Path(instance_path) / "lab.sqlite3")
+
+    return {
+        "APP_ENV": app_env,
+        "PRODUCTION": production,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "JWT_SECRET_KEY": os.environ.get("JWT_SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL", default_db)
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Sessions: server-side, in the SQL store by default.
+        "SESSION_STORE": os.environ.get("SESSION_STORE", "sql").strip().lower(),
+        "SESSION_COOKIE_NAME": "lab_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            minutes=_env_int("SESSION_LIFETIME_MINUTES", 8 * 60)
+        ),
+        # Refreshing on every request turns each read into a write; see app/session_auth/store.py.
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "SESSION_PROTECTION": "basic",
+        # JWT access tokens.
+        "JWT_ALGORITHM": "HS256",
+        "JWT_ISSUER": os.environ.get("JWT_ISSUER", "session-vs-jwt-lab"),
+        "JWT_AUDIENCE": os.environ.get("JWT_AUDIENCE", "session-vs-jwt-lab:api"),
+        "JWT_ACCESS_TOKEN_TTL": timedelta(seconds=_env_int("JWT_ACCESS_TOKEN_TTL_SECONDS", 900)),
+        "JWT_LEEWAY_SECONDS": _env_int("JWT_LEEWAY_SECONDS", 0),
+        # Requests: nothing this site accepts is anywhere near this size.
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 64 * 1024),
+        "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+        # CSRF tokens live as long as the session that holds them.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": production,
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def check_keys(config: dict, instance_path: str) -> None:
+    """Fill in development keys, or refuse to start in production without strong ones."""
+    for name, filename in (("SECRET_KEY", "secret_key"), ("JWT_SECRET_KEY", "jwt_secret_key")):
+        value = config.get(name)
+        if config["PRODUCTION"]:
+            if not value:
+                raise ConfigurationError(
+                    f"{name} is not set. In production (APP_ENV=production) set it to a random "
+                    f"value of at least {MIN_KEY_BYTES} bytes, e.g. "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+                )
+            if len(value.encode()) < MIN_KEY_BYTES or value.strip().lower() in KNOWN_WEAK_KEYS:
+                raise ConfigurationError(
+                    f"{name} is too weak: production needs at least {MIN_KEY_BYTES} random bytes."
+                )
+        elif not value:
+            config[name] = load_or_create_instance_key(instance_path, filename)
+    if config["SECRET_KEY"] == config["JWT_SECRET_KEY"]:
+        raise ConfigurationError(
+            "SECRET_KEY and JWT_SECRET_KEY must differ: a leak of one must not forge the other."
+        )

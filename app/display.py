@@ -1,0 +1,32 @@
+"""Helpers that prepare secrets for display: enough to recognise a value, never enough to use it."""
+
+from __future__ import annotations
+
+
+def mask_secret(value: str | None, keep: int = 6) -> str:
+    """Show the first few characters and the length: `abcdef… (43 chars)`."""
+    if value is None:
+        return ""
+    if len(value) <= keep:
+        return "…" + f" ({len(value)} chars)"
+    return f"{value[:keep]}… ({len(value)} chars)"
+
+
+def describe_cookie(value: str | None) -> dict:
+    """What the server received for a cookie, masked."""
+    if value is None:
+        return {"present": False}
+    return {"present": True, "masked": mask_secret(value), "length": len(value)}
+
+
+def describe_authorization(header: str | None) -> dict:
+    """What the server received in the Authorization header, masked."""
+    if not header:
+        return {"present": False}
+    scheme, _, credentials = header.partition(" ")
+    return {
+        "present": True,
+        "scheme": scheme[:20],
+        "masked": mask_secret(credentials.strip(), keep=10),
+        "parts": credentials.count(".") + 1 if credentials else 0,
+    }

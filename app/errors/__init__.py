@@ -1,0 +1,1 @@
+"""Error pages: HTML for browsers, JSON for `/api/` routes, never a stack trace."""

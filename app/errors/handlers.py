@@ -1,0 +1,74 @@
+"""One error handler for every HTTP error, answering in the format the client expects."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+FRIENDLY_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "You need to sign in first.",
+    403: "You are not allowed to do that.",
+    404: "There is no page at this address.",
+    405: "This address does not accept that method.",
+    413: "The request body is too large.",
+    415: "The request body is not in a format this address accepts.",
+    429: "Too many requests: slow down and try again shortly.",
+    500: "Something went wrong on our side. Nothing you sent was lost.",
+    503: "The database is unavailable right now. Try again in a moment.",
+}
+
+
+def wants_json() -> bool:
+    """`/api/` routes and clients that ask for JSON get JSON; browsers get HTML."""
+    if "/api/" in request.path or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> Response:
+    if wants_json():
+        response = jsonify(error=code, message=message)
+        response.status_code = status
+    else:
+        page = render_template("errors/error.html", status=status, message=message)
+        response = make_response(page, status)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError) -> Response:
+        message = "The form's security token is missing or out of date. Reload the page and retry."
+        return error_response(400, "csrf_failed", message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        message = FRIENDLY_MESSAGES.get(status, error.description or "The request failed.")
+        if status == 413:
+            limit_kib = app.config["MAX_CONTENT_LENGTH"] // 1024
+            message = f"The request body is too large: the limit is {limit_kib} KiB."
+        code = (error.name or "error").lower().replace(" ", "_")
+        headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
+        return error_response(status, code, message, headers)
+
+    @app.errorhandler(SQLAlchemyError)
+    def handle_database_error(error: SQLAlchemyError) -> Response:
+        # Logged for the operator; the client sees a calm 503, never the SQL.
+        app.logger.error("database error: %s", error.__class__.__name__, exc_info=error)
+        db.session.rollback()
+        return error_response(
+            503, "database_unavailable", FRIENDLY_MESSAGES[503], {"Retry-After": "5"}
+        )
+
+    @app.errorhandler(InternalServerError)
+    def handle_internal_error(error: InternalServerError) -> Response:
+        return error_response(500, "internal_error", FRIENDLY_MESSAGES[500])

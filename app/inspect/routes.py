@@ -1,0 +1,84 @@
+"""`/inspect`: both schemes side by side, as this browser and this server see them right now."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, current_app, jsonify, render_template, request, session
+from flask_login import current_user
+
+from app.display import describe_authorization, mask_secret
+from app.jwt_auth.routes import read_bearer_token
+from app.jwt_auth.tokens import TokenRejected, verify_access_token
+from app.tracing import current_trace, recent_auth_costs
+
+bp = Blueprint("inspect", __name__, url_prefix="/inspect")
+
+
+def received_cookies() -> list[dict]:
+    """Cookie names and masked values, exactly as the server received them."""
+    return [
+        {"name": name[:64], "masked": mask_secret(value)}
+        for name, value in sorted(request.cookies.items())
+    ][:20]
+
+
+def session_view() -> dict:
+    """What the session store holds for this request (already loaded: no extra query)."""
+    if not current_user.is_authenticated:
+        return {"authenticated": False, "store": current_app.config["SESSION_STORE"]}
+    record = current_app.session_interface.describe_record(session.sid)
+    expiry = record.get("expiry")
+    return {
+        "authenticated": True,
+        "store": record["store"],
+        "key": mask_secret(record["key"], keep=14),
+        "expiry": expiry.isoformat(timespec="seconds") + "Z" if expiry else None,
+        "username": current_user.username,
+        "data_keys": sorted(k for k in session if not k.startswith("_")),
+    }
+
+
+def jwt_view() -> dict:
+    """What the server can say about the bearer token of this request: it stores nothing."""
+    try:
+        token = read_bearer_token()
+    except TokenRejected as rejected:
+        return {"present": True, "valid": False, "reason": rejected.reason}
+    if token is None:
+        return {"present": False}
+    try:
+        claims = verify_access_token(token)
+    except TokenRejected as rejected:
+        return {"present": True, "valid": False, "reason": rejected.reason}
+    return {"present": True, "valid": True, "username": claims["username"], "exp": claims["exp"]}
+
+
+@bp.get("")
+def index():
+    """The page navigation itself: the browser sends cookies, never the token."""
+    current_trace()
+    return render_template(
+        "inspect/index.html",
+        cookies=received_cookies(),
+        authorization=describe_authorization(request.headers.get("Authorization")),
+        session_info=session_view(),
+        cookie_name=current_app.config["SESSION_COOKIE_NAME"],
+        costs=recent_auth_costs(current_app),
+        worker_pid=os.getpid(),
+        store_kind=current_app.config["SESSION_STORE"],
+    )
+
+
+@bp.get("/api/request")
+def api_request():
+    """Echo what this fetch carried, as the server received it (masked), and what it stores."""
+    return jsonify(
+        cookies=received_cookies(),
+        authorization=describe_authorization(request.headers.get("Authorization")),
+        session=session_view(),
+        jwt=jwt_view(),
+        server_stores_for_jwt=None,
+        worker_pid=os.getpid(),
+        trace=current_trace().to_dict(),
+    )

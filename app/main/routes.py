@@ -1,0 +1,69 @@
+"""Home (the two schemes explained, with the flows and the comparison) and `/healthz`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.extensions import db
+from app.flows import JWT_CREATION, JWT_USAGE, SESSION_CREATION, SESSION_USAGE
+from app.tracing import recent_auth_costs
+
+bp = Blueprint("main", __name__)
+
+# The five questions of the comparison, each linked to the place where it can be watched live.
+COMPARISON = (
+    {
+        "question": "Where does the user's data live?",
+        "session": "On the server, in the session store",
+        "jwt": "In the token, held by the client",
+        "see": ("inspect.index", "server-keeps"),
+    },
+    {
+        "question": "What does the client send with each request?",
+        "session": "A cookie with a meaningless ID, sent by the browser itself",
+        "jwt": "The token, in an Authorization header added by JavaScript",
+        "see": ("inspect.index", "browser-sends"),
+    },
+    {
+        "question": "Does each request need the database?",
+        "session": "Yes: the session is looked up on every request",
+        "jwt": "Not to know who you are; only for data the token does not carry",
+        "see": ("inspect.index", "cost"),
+    },
+    {
+        "question": "Can the client read the auth data?",
+        "session": "No: the cookie is HttpOnly and holds only an ID",
+        "jwt": "Yes: anyone holding the token can decode its payload",
+        "see": ("inspect.index", "js-reads"),
+    },
+    {
+        "question": "How easily does it scale out?",
+        "session": "Every instance must share one session store",
+        "jwt": "Every instance needs only the signing key",
+        "see": ("inspect.index", "scaling"),
+    },
+)
+
+
+@bp.get("/")
+def home():
+    """Both schemes in the site's own words, the four flows and the five-row comparison."""
+    return render_template(
+        "main/home.html",
+        flows=(SESSION_CREATION, SESSION_USAGE, JWT_CREATION, JWT_USAGE),
+        comparison=COMPARISON,
+        costs=recent_auth_costs(current_app),
+    )
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 after a real database round trip; 503 when the database cannot be reached."""
+    try:
+        db.session.execute(text("SELECT 1")).scalar_one()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

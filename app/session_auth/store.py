@@ -1,0 +1,228 @@
+"""The server-side session store: Flask-Session's backends, traced and made read-cheap.
+
+Flask-Session does the storing. This module picks the backend (`SESSION_STORE`), and adds three
+things on top of it:
+
+* the SQL backend uses the `sessions` table that our migrations own (`app.models.SessionRecord`)
+  instead of defining a model and creating the table at every `create_app()` (Flask-Session #245);
+* a session cookie that cannot be a session ID is rejected before it reaches the store;
+* each lookup and write is timed into the request trace, and what the store holds for this
+  request (key, expiry) is kept on `g` so the pages can show it without asking the store again.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+from datetime import timedelta as TimeDelta
+from typing import Any
+
+from cachelib import SimpleCache
+from flask import Flask, g
+from flask_session.base import ServerSideSession, ServerSideSessionInterface
+from flask_session.cachelib import CacheLibSessionInterface
+from flask_session.sqlalchemy import SqlAlchemySessionInterface
+from itsdangerous import want_bytes
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.config import ConfigurationError
+from app.extensions import db
+from app.models import SessionRecord
+from app.tracing import current_trace, server_timing_header
+
+SESSION_ID_BYTES = 32
+SESSIONLESS_PREFIXES = ("/jwt/api/", "/static/", "/healthz")
+# secrets.token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
+SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def _naive_utcnow() -> datetime:
+    # Flask-Session stores naive UTC datetimes; compare like with like.
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class TracedStoreMixin:
+    """Checks the cookie's shape, times store access, and remembers what the store returned."""
+
+    store_kind = "unknown"
+
+    def open_session(self, app: Flask, request) -> ServerSideSession:
+        trace = current_trace()
+        if request.path.startswith(SESSIONLESS_PREFIXES):
+            # These routes never use the session. Flask opens it eagerly, so without this a
+            # JWT request from a browser that also holds a session cookie would pay a store
+            # lookup it does not need, and the measured comparison would be wrong.
+            g.session_skipped = True
+            return self.session_class(sid=self._generate_sid(self.sid_length))
+        raw = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        g.session_cookie_received = raw is not None
+        if raw is not None:
+            trace.add("cookie", "Cookie received", detail=f"{len(raw)} characters")
+            if not SESSION_ID_PATTERN.fullmatch(raw):
+                trace.add("id_check", "Session ID checked", detail="malformed: ignored")
+                # Treat it as no cookie at all: a new anonymous session with a fresh ID.
+                sid = self._generate_sid(self.sid_length)
+                return self.session_class(sid=sid, permanent=self.permanent)
+            trace.add("id_check", "Session ID checked", detail="well-formed")
+        try:
+            return super().open_session(app, request)
+        except SQLAlchemyError:
+            # The store is down. Carry on without a session so that pages which do not need one
+            # still work; session pages answer 503 (see require_session_store) and nothing is saved.
+            app.logger.exception("session store unavailable")
+            db.session.rollback()
+            g.session_skipped = True
+            g.session_store_unavailable = True
+            return self.session_class(sid=self._generate_sid(self.sid_length))
+
+    def _timed_store_call(self, action: str, func, *args):
+        trace = current_trace()
+        started = time.perf_counter()
+        try:
+            return func(*args)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            if trace is not None:
+                trace.store_kind = self.store_kind
+                trace.store_ms += elapsed
+                if action == "read":
+                    trace.store_reads += 1
+                else:
+                    trace.store_writes += 1
+
+    def _retrieve_session_data(self, store_id: str) -> dict | None:
+        trace = current_trace()
+        started = time.perf_counter()
+        data = self._timed_store_call("read", super()._retrieve_session_data, store_id)
+        elapsed = (time.perf_counter() - started) * 1000
+        if trace is not None:
+            trace.auth_ms += elapsed
+            trace.add(
+                "store_lookup",
+                "Session looked up in the store",
+                elapsed,
+                f"{self.store_kind} store, {'hit' if data is not None else 'miss'}",
+            )
+        g.session_store_hit = data is not None
+        return data
+
+    def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
+        self._timed_store_call(
+            "write", super()._upsert_session, session_lifetime, session, store_id
+        )
+        g.session_store_expiry = _naive_utcnow() + session_lifetime
+
+    def _delete_session(self, store_id: str) -> None:
+        self._timed_store_call("write", super()._delete_session, store_id)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if not g.get("session_skipped"):
+            super().save_session(app, session, response)
+        # Session writes happen after `after_request`; re-render the header so it counts them.
+        trace = current_trace()
+        if trace is not None and "Server-Timing" in response.headers:
+            response.headers["Server-Timing"] = server_timing_header(trace)
+
+    def describe_record(self, sid: str) -> dict:
+        """What the store holds for this request's session, as already loaded (no new query)."""
+        return {
+            "store": self.store_kind,
+            "key": self._get_store_id(sid),
+            "expiry": g.get("session_store_expiry"),
+        }
+
+
+class MigratedSqlAlchemySessionInterface(SqlAlchemySessionInterface):
+    """Flask-Session's SQLAlchemy backend on the app's own database and migrated table.
+
+    The storage methods are the backend's own, made cheaper: a read is one SELECT of the two
+    columns it needs, and a write is one UPDATE (or one INSERT for a new session) instead of a
+    SELECT followed by a write.
+    """
+
+    def __init__(self, app: Flask, **options: Any) -> None:
+        # Skip SqlAlchemySessionInterface.__init__: it defines a new model class and creates
+        # the table itself. Everything else it sets up is the base class's job.
+        self.client = db
+        self.sql_session_model = SessionRecord
+        ServerSideSessionInterface.__init__(self, app, **options)
+
+    def _retrieve_session_data(self, store_id: str) -> dict | None:
+        row = db.session.execute(
+            select(SessionRecord.data, SessionRecord.expiry).where(
+                SessionRecord.session_id == store_id
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.expiry is None or row.expiry <= _naive_utcnow():
+            # SQL has no TTL: an expired record reads as a miss and is removed.
+            self._delete_session(store_id)
+            return None
+        g.session_store_expiry = row.expiry
+        return self.serializer.decode(want_bytes(row.data))
+
+    def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
+        expiry = _naive_utcnow() + session_lifetime
+        payload = self.serializer.encode(session)
+        try:
+            result = db.session.execute(
+                update(SessionRecord)
+                .where(SessionRecord.session_id == store_id)
+                .values(data=payload, expiry=expiry)
+            )
+            if result.rowcount == 0:
+                db.session.add(SessionRecord(session_id=store_id, data=payload, expiry=expiry))
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            raise
+
+    def _delete_session(self, store_id: str) -> None:
+        try:
+            db.session.execute(delete(SessionRecord).where(SessionRecord.session_id == store_id))
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            raise
+
+    def _delete_expired_sessions(self) -> None:
+        db.session.execute(delete(SessionRecord).where(SessionRecord.expiry <= _naive_utcnow()))
+        db.session.commit()
+
+
+class SqlSessionStore(TracedStoreMixin, MigratedSqlAlchemySessionInterface):
+    """The default store: sessions in the app's SQL database."""
+
+    store_kind = "sql"
+
+
+class MemorySessionStore(TracedStoreMixin, CacheLibSessionInterface):
+    """Sessions in this process's memory: fast, but each worker sees only its own sessions."""
+
+    store_kind = "memory"
+
+    def describe_record(self, sid: str) -> dict:
+        info = super().describe_record(sid)
+        info["note"] = "in this worker's memory only"
+        return info
+
+
+def create_session_store(app: Flask) -> ServerSideSessionInterface:
+    """Build the store named by SESSION_STORE (`sql` by default, or `memory`)."""
+    kind = app.config["SESSION_STORE"]
+    options = {
+        "key_prefix": "session:",
+        "sid_length": SESSION_ID_BYTES,
+        "permanent": True,
+        "serialization_format": "msgpack",
+    }
+    if kind == "sql":
+        return SqlSessionStore(app, **options)
+    if kind == "memory":
+        lifetime = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+        cache = SimpleCache(threshold=10_000, default_timeout=lifetime)
+        return MemorySessionStore(app, client=cache, **options)
+    raise ConfigurationError(f"SESSION_STORE must be 'sql' or 'memory', got {kind!r}")

@@ -1,0 +1,209 @@
+"""A trace of the auth work each request really did, measured, never written out as fixed text.
+
+The trace lives on `flask.g`. It is created lazily because Flask opens the session (and so looks
+the session up in the store) before any `before_request` function runs. SQL statements are counted
+by SQLAlchemy engine events, and the steps are timed where the work happens. Every response
+carries the figures in a `Server-Timing` header, and recent auth costs are kept, bounded, in memory
+so the pages can show rolling medians per scheme.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from flask import Flask, Response, g, has_app_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+RECENT_LIMIT = 200  # per scheme and per process; old samples fall off the end
+
+
+@dataclass
+class TraceStep:
+    """One step of a flow that this request went through."""
+
+    key: str
+    label: str
+    ms: float | None = None
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "ms": None if self.ms is None else round(self.ms, 3),
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class RequestTrace:
+    """Everything measured about one request's authentication and data access."""
+
+    started: float = field(default_factory=time.perf_counter)
+    scheme: str | None = None
+    steps: list[TraceStep] = field(default_factory=list)
+    sql_reads: int = 0
+    sql_writes: int = 0
+    sql_ms: float = 0.0
+    statements: list[str] = field(default_factory=list)
+    store_kind: str | None = None
+    store_reads: int = 0
+    store_writes: int = 0
+    store_ms: float = 0.0
+    auth_ms: float = 0.0
+
+    @property
+    def sql_count(self) -> int:
+        return self.sql_reads + self.sql_writes
+
+    def keys(self) -> set[str]:
+        return {step.key for step in self.steps}
+
+    def add(self, key: str, label: str, ms: float | None = None, detail: str = "") -> TraceStep:
+        step = TraceStep(key, label, ms, detail)
+        self.steps.append(step)
+        return step
+
+    def to_dict(self) -> dict:
+        return {
+            "scheme": self.scheme,
+            "steps": [step.to_dict() for step in self.steps],
+            "auth_ms": round(self.auth_ms, 3),
+            "store": {
+                "kind": self.store_kind,
+                "reads": self.store_reads,
+                "writes": self.store_writes,
+                "ms": round(self.store_ms, 3),
+            },
+            "sql": {
+                "reads": self.sql_reads,
+                "writes": self.sql_writes,
+                "count": self.sql_count,
+                "ms": round(self.sql_ms, 3),
+                "statements": list(self.statements),
+            },
+        }
+
+
+def current_trace() -> RequestTrace | None:
+    """Return this request's trace, creating it on first use; None outside an app context."""
+    if not has_app_context():
+        return None
+    trace = g.get("_lab_trace")
+    if trace is None:
+        trace = RequestTrace()
+        g._lab_trace = trace
+    return trace
+
+
+@contextmanager
+def traced_step(
+    key: str, label: str, detail: str = "", *, auth: bool = False
+) -> Iterator[TraceStep]:
+    """Time a block and record it as a step; `auth=True` adds its time to the auth cost."""
+    trace = current_trace()
+    step = TraceStep(key, label, None, detail)
+    if trace is not None:
+        trace.steps.append(step)
+    start = time.perf_counter()
+    try:
+        yield step
+    finally:
+        step.ms = (time.perf_counter() - start) * 1000
+        if trace is not None and auth:
+            trace.auth_ms += step.ms
+
+
+class RecentAuthCosts:
+    """Bounded, thread-safe memory of recent per-request auth costs, by scheme."""
+
+    def __init__(self, limit: int = RECENT_LIMIT) -> None:
+        self._samples: dict[str, deque[float]] = {}
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def add(self, scheme: str, ms: float) -> None:
+        with self._lock:
+            self._samples.setdefault(scheme, deque(maxlen=self._limit)).append(ms)
+
+    def summary(self) -> dict[str, dict]:
+        with self._lock:
+            copies = {scheme: list(samples) for scheme, samples in self._samples.items()}
+        return {
+            scheme: {"count": len(values), "median_ms": round(statistics.median(values), 3)}
+            for scheme, values in copies.items()
+            if values
+        }
+
+
+def _is_write(statement: str) -> bool:
+    verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+    return verb in {"INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT", "MERGE"}
+
+
+def watch_engine(engine: Engine) -> None:
+    """Count and time every SQL statement this engine runs on behalf of a request."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        conn.info.setdefault("_lab_query_start", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        started = conn.info["_lab_query_start"].pop()
+        trace = current_trace()
+        if trace is None:
+            return
+        trace.sql_ms += (time.perf_counter() - started) * 1000
+        if _is_write(statement):
+            trace.sql_writes += 1
+        else:
+            trace.sql_reads += 1
+        if len(trace.statements) < 20:
+            trace.statements.append(" ".join(statement.split())[:160])
+
+
+def server_timing_header(trace: RequestTrace) -> str:
+    """Render the trace as a Server-Timing header (visible in DevTools → Network → Timing)."""
+    parts = []
+    if trace.scheme:
+        desc = "jwt verify" if trace.scheme == "jwt" else f"session lookup ({trace.store_kind})"
+        parts.append(f'auth;desc="{desc}";dur={trace.auth_ms:.3f}')
+    if trace.store_kind and trace.store_kind != "sql":
+        parts.append(
+            f'store;desc="{trace.store_kind}: {trace.store_reads} reads, '
+            f'{trace.store_writes} writes";dur={trace.store_ms:.3f}'
+        )
+    parts.append(
+        f'db;desc="{trace.sql_reads} reads, {trace.sql_writes} writes";dur={trace.sql_ms:.3f}'
+    )
+    total = (time.perf_counter() - trace.started) * 1000
+    parts.append(f'app;desc="total in app";dur={total:.3f}')
+    return ", ".join(parts)
+
+
+def init_tracing(app: Flask, engine: Engine) -> None:
+    """Wire the SQL counters and the Server-Timing header into the app."""
+    watch_engine(engine)
+    app.extensions["lab_recent_auth"] = RecentAuthCosts()
+
+    @app.after_request
+    def _add_server_timing(response: Response) -> Response:
+        trace = current_trace()
+        if trace is None or request.path.startswith("/static/"):
+            return response
+        if trace.scheme:
+            app.extensions["lab_recent_auth"].add(trace.scheme, trace.auth_ms)
+        response.headers["Server-Timing"] = server_timing_header(trace)
+        return response
+
+
+def recent_auth_costs(app: Flask) -> dict[str, dict]:
+    return app.extensions["lab_recent_auth"].summary()

@@ -1,0 +1,115 @@
+"""Shared fixtures: a real, migrated SQLite file per test, the Flask test client, and helpers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event
+
+from app import create_app
+from app.accounts.cli import seed_demo_users
+from app.extensions import db
+from tests.helpers import JwtActions, SessionActions, StatementCounter
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+TEST_JWT_SECRET = "test-jwt-signing-key-long-enough-even-for-hs512-0123456789abcdefghij"
+
+# Variables a developer's shell might carry that would change what the tests see.
+APP_ENV_VARS = (
+    "APP_ENV",
+    "SECRET_KEY",
+    "JWT_SECRET_KEY",
+    "DATABASE_URL",
+    "SESSION_STORE",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_LIFETIME_MINUTES",
+    "JWT_ACCESS_TOKEN_TTL_SECONDS",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "JWT_LEEWAY_SECONDS",
+    "MAX_CONTENT_LENGTH",
+    "INSTANCE_PATH",
+    "REDIS_URL",
+    "FLASK_APP",
+    "FLASK_DEBUG",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch):
+    for name in APP_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def make_test_config(db_path: Path, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "JWT_SECRET_KEY": TEST_JWT_SECRET,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory) -> Path:
+    """One database migrated with `flask db upgrade` and seeded; each test gets a copy."""
+    folder = tmp_path_factory.mktemp("template-db")
+    path = folder / "lab.sqlite3"
+    app = create_app(make_test_config(path))
+    with app.app_context():
+        upgrade()
+        seed_demo_users()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app_config(seeded_database, tmp_path) -> dict:
+    """Test settings on this test's own copy of the seeded database; tests may edit it."""
+    path = tmp_path / "lab.sqlite3"
+    shutil.copy(seeded_database, path)
+    return make_test_config(path)
+
+
+@pytest.fixture
+def app(app_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    application = create_app(app_config)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def sql_counter(app):
+    counter = StatementCounter()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def session_auth(client) -> SessionActions:
+    return SessionActions(client)
+
+
+@pytest.fixture
+def jwt_auth(client) -> JwtActions:
+    return JwtActions(client)

@@ -1,0 +1,140 @@
+"""Configuration: keys that survive restarts, production refusals, and a factory that runs twice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.config import ConfigurationError, normalise_database_url
+from tests.conftest import make_test_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def dev_config(db_path: Path) -> dict:
+    config = make_test_config(db_path)
+    del config["SECRET_KEY"], config["JWT_SECRET_KEY"]
+    return config
+
+
+def test_development_keys_are_generated_once_and_reused(tmp_path, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    first = create_app(dev_config(tmp_path / "a.sqlite3"))
+    second = create_app(dev_config(tmp_path / "a.sqlite3"))
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert first.config["JWT_SECRET_KEY"] == second.config["JWT_SECRET_KEY"]
+    assert first.config["SECRET_KEY"] != first.config["JWT_SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) >= 48
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_token_from_one_process_verifies_in_a_restarted_one(tmp_path, monkeypatch):
+    """Workers and restarts share the instance keys, so nobody is logged out at random."""
+    from flask_migrate import upgrade
+
+    from app.accounts.cli import seed_demo_users
+    from app.extensions import db
+    from tests.helpers import JwtActions
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    config = dev_config(tmp_path / "lab.sqlite3")
+    first = create_app(config)
+    with first.app_context():
+        upgrade()
+        seed_demo_users()
+    token = JwtActions(first.test_client()).token()
+    restarted = create_app(config)
+    assert JwtActions(restarted.test_client()).get("/jwt/api/me", token).status_code == 200
+    with first.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("secret", "jwt_secret", "message"),
+    [
+        (None, "j" * 40, "SECRET_KEY is not set"),
+        ("s" * 40, None, "JWT_SECRET_KEY is not set"),
+        ("short", "j" * 40, "SECRET_KEY is too weak"),
+        ("s" * 40, "j" * 31, "JWT_SECRET_KEY is too weak"),
+        ("s" * 40, "s" * 40, "must differ"),
+    ],
+)
+def test_production_refuses_missing_or_weak_keys(
+    tmp_path, monkeypatch, secret, jwt_secret, message
+):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    for name, value in (("SECRET_KEY", secret), ("JWT_SECRET_KEY", jwt_secret)):
+        if value is not None:
+            monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=message):
+        create_app(dev_config(tmp_path / "lab.sqlite3"))
+    assert not (tmp_path / "instance" / "secret_key").exists()
+
+
+def test_production_starts_with_strong_keys_and_secure_cookies(tmp_path, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("JWT_SECRET_KEY", "j" * 40)
+    app = create_app(dev_config(tmp_path / "lab.sqlite3"))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert "Strict-Transport-Security" in app.test_client().get("/").headers
+
+
+def test_wsgi_refuses_to_start_with_a_clear_message(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "APP_ENV": "production",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Refusing to start: SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql+psycopg://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_from_paas_platforms_are_normalised(url, expected):
+    assert normalise_database_url(url) == expected
+
+
+def test_create_app_twice_in_one_process(app_config, tmp_path, monkeypatch):
+    """Flask-Session's own SQLAlchemy backend fails this (its issue #245); ours must not."""
+    from tests.helpers import SessionActions
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    first = create_app(app_config)
+    second = create_app(app_config)
+    for app in (first, second):
+        client = app.test_client()
+        assert SessionActions(client).login().status_code == 302
+        assert client.get("/session/api/me").get_json()["username"] == "alice"
+
+
+def test_invalid_session_store_name_is_refused(app_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SESSION_STORE", "mongo")
+    with pytest.raises(ConfigurationError, match="SESSION_STORE"):
+        create_app({**app_config, "SESSION_STORE": "mongo"})

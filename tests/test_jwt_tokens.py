@@ -1,0 +1,277 @@
+"""The JWT scheme: the token endpoint, the token's claims, and every way a token is refused."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import jwt
+import pytest
+
+from tests.conftest import TEST_JWT_SECRET
+
+ISSUER = "session-vs-jwt-lab"
+AUDIENCE = "session-vs-jwt-lab:api"
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def forge(claims: dict, key: str = TEST_JWT_SECRET, algorithm: str = "HS256", headers=None) -> str:
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+
+
+def good_claims(**changes) -> dict:
+    now = int(time.time())
+    claims = {
+        "sub": "1",
+        "username": "alice",
+        "name": "Alice Liddell",
+        "iat": now,
+        "exp": now + 600,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "jti": "abc123",
+    }
+    claims.update(changes)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def test_token_endpoint_returns_a_bearer_token(client):
+    response = client.post("/jwt/api/token", json={"username": "alice", "password": "wonderland"})
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 900
+    assert response.headers["Cache-Control"] == "no-store"
+    assert body["access_token"].count(".") == 2
+
+
+def test_token_has_the_promised_header_and_claims(jwt_auth):
+    token = jwt_auth.token()
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    header = json.loads(base64.urlsafe_b64decode(header_b64 + "=="))
+    payload = json.loads(base64.urlsafe_b64decode(payload_b64 + "=="))
+    assert header == {"alg": "HS256", "typ": "JWT"}
+    assert payload["sub"] == "1" and isinstance(payload["sub"], str)
+    assert payload["username"] == "alice"
+    assert payload["iss"] == ISSUER and payload["aud"] == AUDIENCE
+    assert payload["exp"] - payload["iat"] == 900
+    assert len(payload["jti"]) >= 16
+    # Nothing secret rides in the readable payload.
+    assert "password" not in json.dumps(payload) and "wonderland" not in json.dumps(payload)
+    assert signature_b64
+    # And it really is signed with the server's key, not just shaped like a JWT.
+    verified = jwt.decode(token, TEST_JWT_SECRET, algorithms=["HS256"], audience=AUDIENCE)
+    assert verified == payload
+
+
+def test_each_token_has_its_own_jti(jwt_auth):
+    first, second = jwt_auth.token(), jwt_auth.token()
+    decode = lambda t: jwt.decode(t, options={"verify_signature": False})  # noqa: E731
+    assert decode(first)["jti"] != decode(second)["jti"]
+
+
+def test_token_lifetime_is_configurable(app_config, tmp_path, monkeypatch):
+    from app import create_app
+    from tests.helpers import JwtActions
+
+    monkeypatch.setenv("JWT_ACCESS_TOKEN_TTL_SECONDS", "60")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    token = JwtActions(create_app(app_config).test_client()).token()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 60
+
+
+def test_me_answers_from_the_claims_with_no_query(jwt_auth, sql_counter):
+    token = jwt_auth.token()
+    sql_counter.reset()
+    response = jwt_auth.get("/jwt/api/me", token)
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["username"] == "alice"
+    assert body["display_name"] == "Alice Liddell"
+    assert body["scheme"] == "jwt"
+    assert sql_counter.statements == []
+
+
+def test_notes_use_the_token_for_identity_and_the_database_for_data(jwt_auth, sql_counter):
+    token = jwt_auth.token()
+    sql_counter.reset()
+    response = jwt_auth.get("/jwt/api/notes", token)
+    assert response.status_code == 200
+    titles = [note["title"] for note in response.get_json()["notes"]]
+    assert titles == ["Tea party", "Reading list"]
+    assert len(sql_counter.statements) == 1 and "notes" in sql_counter.statements[0]
+
+
+def test_bob_sees_only_his_own_notes(jwt_auth):
+    token = jwt_auth.token("bob", "builder")
+    titles = [n["title"] for n in jwt_auth.get("/jwt/api/notes", token).get_json()["notes"]]
+    assert titles == ["Site plan"]
+
+
+def tampered_payload(token: str) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["username"] = "bob"
+    claims["sub"] = "2"
+    return ".".join([header, b64url(json.dumps(claims).encode()), signature])
+
+
+def alg_none(claims: dict) -> str:
+    header = b64url(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    return f"{header}.{b64url(json.dumps(claims).encode())}."
+
+
+BAD_TOKENS = {
+    "expired": lambda t: forge(good_claims(iat=int(time.time()) - 4000, exp=int(time.time()) - 60)),
+    "tampered payload": tampered_payload,
+    "alg none": lambda t: alg_none(good_claims()),
+    "alg none uppercase": lambda t: alg_none(good_claims()).replace(
+        b64url(b'{"alg": "none", "typ": "JWT"}'), b64url(b'{"alg": "NONE", "typ": "JWT"}')
+    ),
+    "wrong key": lambda t: forge(good_claims(), key="another-key-that-is-long-enough-000000000"),
+    "HS512 instead of HS256": lambda t: forge(good_claims(), algorithm="HS512"),
+    "wrong audience": lambda t: forge(good_claims(aud="someone-else")),
+    "wrong issuer": lambda t: forge(good_claims(iss="https://evil.example")),
+    "missing exp": lambda t: forge(good_claims(exp=None)),
+    "missing iat": lambda t: forge(good_claims(iat=None)),
+    "missing sub": lambda t: forge(good_claims(sub=None)),
+    "missing iss": lambda t: forge(good_claims(iss=None)),
+    "missing aud": lambda t: forge(good_claims(aud=None)),
+    "numeric sub": lambda t: forge(good_claims(sub=1)),
+    "non-numeric sub": lambda t: forge(good_claims(sub="admin")),
+    "issued in the future": lambda t: forge(good_claims(iat=int(time.time()) + 3600)),
+    "missing username": lambda t: forge(good_claims(username=None)),
+    "two parts": lambda t: ".".join(t.split(".")[:2]),
+    "four parts": lambda t: t + ".extra",
+    "not base64": lambda t: "!!!.@@@.###",
+    "header not json": lambda t: b64url(b"not json") + "." + t.split(".", 1)[1],
+    "payload is a list": lambda t: t.split(".")[0] + "." + b64url(b"[1,2]") + ".sig",
+    "empty signature": lambda t: t.rsplit(".", 1)[0] + ".",
+    "garbage": lambda t: "hello",
+    "kid header path traversal": lambda t: (
+        forge(good_claims(), headers={"kid": "../../etc/passwd"}).rsplit(".", 1)[0] + ".AAAA"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
+def test_bad_tokens_get_401_with_rfc6750_challenge_and_a_reason(jwt_auth, kind):
+    token = BAD_TOKENS[kind](jwt_auth.token())
+    for path in ("/jwt/api/me", "/jwt/api/notes"):
+        response = jwt_auth.get(path, token)
+        assert response.status_code == 401, (kind, response.get_json())
+        body = response.get_json()
+        assert body["error"] == "invalid_token"
+        assert body["message"].startswith("Token rejected: ")
+        challenge = response.headers["WWW-Authenticate"]
+        assert challenge.startswith("Bearer ")
+        assert 'error="invalid_token"' in challenge
+        assert "error_description=" in challenge
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("expired", "expired"),
+        ("tampered payload", "signature"),
+        ("alg none", "algorithm"),
+        ("wrong key", "signature"),
+        ("wrong audience", "audience"),
+        ("wrong issuer", "issued by someone else"),
+        ("missing exp", "'exp'"),
+        ("two parts", "malformed"),
+    ],
+)
+def test_each_refusal_says_precisely_why(jwt_auth, kind, expected):
+    response = jwt_auth.get("/jwt/api/me", BAD_TOKENS[kind](jwt_auth.token()))
+    assert expected in response.get_json()["message"]
+
+
+def test_missing_token_is_401_with_a_bare_challenge(client):
+    response = client.get("/jwt/api/me")
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "missing_token"
+    # RFC 6750 §3.1: no error code when the request carried no credentials at all.
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="session-vs-jwt-lab"'
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Basic YWxpY2U6d29uZGVybGFuZA==",
+        "Bearer",
+        "Bearer    ",
+        "Token abc.def.ghi",
+        "Bearer " + "a" * 10_000,
+        "Bearer 한국어.토큰.서명",
+        "Bearer abc.def.ghi\u200b",
+    ],
+)
+def test_malformed_authorization_headers_are_401_never_500(client, header):
+    try:
+        response = client.get("/jwt/api/me", headers={"Authorization": header})
+    except UnicodeEncodeError:
+        pytest.skip("the test client cannot send this header")  # pragma: no cover
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_a_session_cookie_does_not_authenticate_the_jwt_api(client, session_auth):
+    session_auth.login()
+    assert client.get("/session/api/me").status_code == 200
+    assert client.get("/jwt/api/me").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        (
+            {
+                "data": "username=alice&password=wonderland",
+                "content_type": "application/x-www-form-urlencoded",
+            },
+            400,
+        ),
+        ({"data": "{not json", "content_type": "application/json"}, 400),
+        ({"json": ["alice", "wonderland"]}, 400),
+        ({"json": "alice"}, 400),
+        ({"json": {}}, 400),
+        ({"json": {"username": "alice"}}, 400),
+        ({"json": {"username": 1, "password": 2}}, 400),
+        ({"json": {"username": ["alice"], "password": "wonderland"}}, 400),
+        ({"json": {"username": "alice", "password": None}}, 400),
+        ({"json": {"username": "alice", "password": "wrong-one"}}, 401),
+        ({"json": {"username": "nobody", "password": "wonderland"}}, 401),
+        ({"json": {"username": "alice", "password": "x" * 5000}}, 401),
+        ({"json": {"username": "ａｌｉｃｅ", "password": "wonderland"}}, 401),
+        ({"json": {"username": "alice\x00", "password": "wonderland"}}, 401),
+    ],
+)
+def test_token_endpoint_rejects_bad_bodies_with_json(client, kwargs, status):
+    response = client.post("/jwt/api/token", **kwargs)
+    assert response.status_code == status
+    body = response.get_json()
+    assert body["error"] and body["message"]
+    assert "access_token" not in body
+
+
+def test_token_endpoint_rejects_huge_bodies_with_413_json(client):
+    response = client.post(
+        "/jwt/api/token",
+        data=json.dumps({"username": "alice", "password": "x" * 200_000}),
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "request_entity_too_large"
+
+
+def test_token_endpoint_only_accepts_post(client):
+    response = client.get("/jwt/api/token")
+    assert response.status_code == 405
+    assert response.is_json
+    assert "POST" in response.headers["Allow"]

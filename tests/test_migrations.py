@@ -1,0 +1,71 @@
+"""The schema comes from Alembic migrations, and the demo seed is safe to run twice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect, select
+
+from app.extensions import db
+from app.models import User
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def flask_cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_db_upgrade_on_an_empty_database_creates_every_table(tmp_path):
+    result = flask_cli("db", "upgrade", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    engine = create_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    tables = set(inspect(engine).get_table_names())
+    assert {"users", "notes", "sessions", "alembic_version"} <= tables
+    engine.dispose()
+
+
+def test_no_table_is_created_outside_the_migrations(tmp_path):
+    """Flask-Session would create `sessions` at import; here only `db upgrade` creates tables."""
+    result = flask_cli("seed-demo", tmp_path=tmp_path)
+    assert result.returncode != 0  # no tables yet: the command fails rather than invent them
+    engine = create_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    assert "sessions" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_seed_demo_is_safe_to_run_twice(tmp_path):
+    assert flask_cli("db", "upgrade", tmp_path=tmp_path).returncode == 0
+    first = flask_cli("seed-demo", tmp_path=tmp_path)
+    second = flask_cli("seed-demo", tmp_path=tmp_path)
+    assert "Created demo users: alice, bob" in first.stdout
+    assert "already present" in second.stdout
+    engine = create_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    with engine.connect() as conn:
+        names = sorted(row[0] for row in conn.execute(select(User.username)))
+    assert names == ["alice", "bob"]
+    engine.dispose()
+
+
+def test_models_and_migrations_agree(app):
+    """Autogenerate finds nothing to add: the committed migrations match the models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []

@@ -1,0 +1,227 @@
+"""The session scheme: login, the cookie, the server-side record, logout and replay."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import SessionRecord
+
+COOKIE = "lab_session"
+
+
+def set_cookie_header(response, name=COOKIE) -> str:
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith(f"{name}="):
+            return header
+    raise AssertionError(f"no Set-Cookie for {name}: {response.headers.getlist('Set-Cookie')}")
+
+
+def session_rows(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.execute(select(SessionRecord.session_id)).scalars())
+
+
+def test_login_page_shows_form_and_demo_credentials(client):
+    page = client.get("/session/login")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'name="csrf_token"' in html
+    assert "alice" in html and "wonderland" in html and "bob" in html and "builder" in html
+
+
+def test_successful_login_redirects_to_profile_with_a_safe_cookie(session_auth):
+    response = session_auth.login()
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/session/profile"
+    header = set_cookie_header(response)
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    assert "Secure" not in header  # development serves plain HTTP on localhost
+    cookie = SimpleCookie(header)[COOKIE]
+    assert len(cookie.value) == 43  # an opaque random ID, nothing else
+
+
+def test_cookie_is_secure_in_production(app_config, tmp_path, monkeypatch):
+    from app import create_app
+    from tests.helpers import SessionActions
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("JWT_SECRET_KEY", "q" * 40)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app_config.pop("SECRET_KEY")
+    app_config.pop("JWT_SECRET_KEY")
+    app = create_app(app_config)
+    client = app.test_client()
+    # CSRF's strict referrer check applies to HTTPS; send what a browser on the site would.
+    response = SessionActions(client).login(
+        base_url="https://localhost", headers={"Referer": "https://localhost/session/login"}
+    )
+    assert response.status_code == 302
+    assert "Secure" in set_cookie_header(response)
+
+
+def test_login_stores_the_session_server_side_and_the_cookie_holds_only_its_id(app, session_auth):
+    response = session_auth.login()
+    sid = SimpleCookie(set_cookie_header(response))[COOKIE].value
+    assert f"session:{sid}" in session_rows(app)
+    assert "alice" not in sid
+
+
+def test_login_rotates_the_session_id(app, client, session_auth):
+    client.get("/session/login")  # the form's CSRF token creates an anonymous session
+    before = client.get_cookie(COOKIE).value
+    assert f"session:{before}" in session_rows(app)
+    session_auth.login()
+    after = client.get_cookie(COOKIE).value
+    assert after != before
+    assert f"session:{before}" not in session_rows(app)  # the pre-login record is gone
+
+
+def test_planted_session_id_is_not_adopted(app, client, session_auth):
+    planted = "A" * 43
+    client.set_cookie(COOKIE, planted)
+    session_auth.login()
+    assert client.get_cookie(COOKIE).value != planted
+    assert f"session:{planted}" not in session_rows(app)
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("alice", "wrong-password"), ("nobody", "wonderland"), ("ALICE", "nope-nope")],
+)
+def test_failed_login_is_401_with_one_generic_message(client, session_auth, username, password):
+    response = session_auth.login(username, password)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "Invalid username or password." in html
+    assert client.get("/session/api/me").status_code == 401
+
+
+def test_username_is_case_insensitive(session_auth):
+    assert session_auth.login("  Alice ", "wonderland").status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(client):
+    response = client.post("/session/login", data={"username": "alice", "password": "wonderland"})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+    assert client.get("/session/api/me").status_code == 401
+
+
+def test_profile_requires_a_session_and_keeps_a_safe_next(client):
+    response = client.get("/session/profile")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/session/login?next=")
+    assert "%2Fsession%2Fprofile" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/inspect", "/inspect"),
+        ("https://evil.example/", "/session/profile"),
+        ("//evil.example/", "/session/profile"),
+        ("/\\evil.example", "/session/profile"),
+        ("javascript:alert(1)", "/session/profile"),
+    ],
+)
+def test_login_follows_only_local_next_urls(client, next_url, expected):
+    from tests.helpers import csrf_token_from
+
+    page = client.get("/session/login", query_string={"next": next_url})
+    token = csrf_token_from(page.get_data(as_text=True))
+    response = client.post(
+        "/session/login",
+        query_string={"next": next_url},
+        data={"username": "alice", "password": "wonderland", "csrf_token": token},
+    )
+    assert response.headers["Location"] == expected
+
+
+def test_profile_shows_user_cookie_record_and_this_requests_flow(client, session_auth):
+    session_auth.login()
+    html = client.get("/session/profile").get_data(as_text=True)
+    assert "Alice Liddell" in html
+    assert "lab_session" in html
+    assert "session:" in html  # the store key
+    assert "&#34;login_at&#34;" in html and "&#34;identity&#34;" in html  # decoded record
+    for step in ("cookie", "id_check", "store_lookup", "user_info", "data_query", "response"):
+        assert 'class="flow-step actor-' in html
+        assert f'done" data-step="{step}"' in html, step
+    assert "Tea party" in html  # the user's data, from the database
+    # The CSRF token in the record is masked, never shown whole.
+    sid_value = client.get_cookie(COOKIE).value
+    assert sid_value not in html
+
+
+def test_api_me_answers_json_for_both_states(client, session_auth):
+    anonymous = client.get("/session/api/me")
+    assert anonymous.status_code == 401
+    assert anonymous.get_json()["error"] == "not_authenticated"
+    session_auth.login()
+    me = client.get("/session/api/me").get_json()
+    assert me["username"] == "alice"
+    assert me["display_name"] == "Alice Liddell"
+    assert me["scheme"] == "session"
+
+
+def test_logout_deletes_the_record_and_clears_the_cookie(app, client, session_auth):
+    session_auth.login()
+    sid = client.get_cookie(COOKIE).value
+    response = session_auth.logout()
+    assert response.status_code == 302
+    assert f"session:{sid}" not in session_rows(app)
+    header = set_cookie_header(response)
+    assert "Expires=Thu, 01 Jan 1970" in header or "Max-Age=0" in header
+
+
+def test_old_cookie_no_longer_authenticates_after_logout(app, client, session_auth):
+    session_auth.login()
+    stolen = client.get_cookie(COOKIE).value
+    session_auth.logout()
+    attacker = app.test_client()
+    attacker.set_cookie(COOKIE, stolen)
+    assert attacker.get("/session/api/me").status_code == 401
+    assert attacker.get("/session/profile").status_code == 302
+
+
+def test_logout_requires_csrf_token(client, session_auth):
+    session_auth.login()
+    response = client.post("/session/logout")
+    assert response.status_code == 400
+    assert client.get("/session/api/me").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "cookie_value",
+    ["", "x", "' OR 1=1 --", "A" * 4000, "한국어세션", "\x00\x01", "A" * 42 + "!"],
+)
+def test_malformed_session_cookies_are_ignored_not_errors(app, client, cookie_value):
+    client.set_cookie(COOKIE, cookie_value)
+    for path in ("/session/api/me", "/session/profile", "/inspect", "/"):
+        assert client.get(path).status_code in (200, 302, 401)
+    # A malformed ID never becomes a store key; any record made is under a fresh random ID.
+    for key in session_rows(app):
+        assert len(key) == len("session:") + 43
+        assert len(cookie_value) < 8 or cookie_value not in key
+
+
+def test_expired_session_reads_as_signed_out_and_is_removed(app, client, session_auth):
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import update
+
+    session_auth.login()
+    sid = client.get_cookie(COOKIE).value
+    with app.app_context():
+        db.session.execute(
+            update(SessionRecord).values(expiry=datetime(2000, 1, 1) - timedelta(seconds=1))
+        )
+        db.session.commit()
+    assert client.get("/session/api/me").status_code == 401
+    assert f"session:{sid}" not in session_rows(app)
