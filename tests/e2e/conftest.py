@@ -1,0 +1,106 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against a live server.
+
+Without Chromium the browser tests are skipped on a developer machine, but when CI is set they
+fail: CI must never pass without having run them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.e2e.server import CHROMIUM_ARGS, find_chromium, start_live_server
+
+DEMO = {"alice": "wonderland", "bob": "builder"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        message = "Chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI must run the browser tests", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, chromium_path):
+    return {**browser_type_launch_args, "executable_path": chromium_path, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, chromium_path):
+    server = start_live_server(tmp_path_factory.mktemp("live"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def base(live_server) -> str:
+    return live_server.url
+
+
+class Problems:
+    """Console errors, failed requests and requests to other origins, collected from a page."""
+
+    def __init__(self, page, origin: str) -> None:
+        self.console: list[str] = []
+        self.failed: list[str] = []
+        self.foreign: list[str] = []
+        page.on("console", lambda m: self.console.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.console.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.method} {r.url}"))
+        page.on("response", self._check_response)
+        page.on(
+            "request",
+            lambda r: (
+                None
+                if r.url.startswith((origin, "data:", "about:"))
+                else self.foreign.append(r.url)
+            ),
+        )
+
+    def _check_response(self, response) -> None:
+        # The document may be a deliberate 404; every resource and fetch it makes must succeed
+        # (the JWT API's 401s are tested elsewhere and never happen on these pages).
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.failed.append(f"{response.status} {response.url}")
+
+    def assert_none(self, document_status: int = 200) -> None:
+        if document_status >= 400:
+            # Chromium logs the document's own error status as a console error.
+            own = f"status of {document_status}"
+            self.console = [m for m in self.console if own not in m]
+        assert self.console == [], self.console
+        assert self.failed == [], self.failed
+        assert self.foreign == [], self.foreign
+
+
+@pytest.fixture
+def problems(page, base) -> Problems:
+    return Problems(page, base)
+
+
+def session_login(page, base: str, username: str = "alice") -> None:
+    page.goto(f"{base}/session/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO[username])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/session/profile")
+
+
+def jwt_login(page, base: str, username: str = "alice") -> None:
+    page.goto(f"{base}/jwt/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO[username])
+    page.get_by_role("button", name="Sign in and get a token").click()
+    page.wait_for_url(f"{base}/jwt/profile")

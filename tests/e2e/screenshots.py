@@ -1,0 +1,66 @@
+"""`make screenshots`: PNGs of every page at desktop (1280×800) and phone (390×844) widths.
+
+Run as `python -m tests.e2e.screenshots docs/screenshots`. It starts its own live server with
+a fresh database, signs in under both schemes where a page needs it, and saves full-page shots.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.conftest import jwt_login, session_login
+from tests.e2e.server import CHROMIUM_ARGS, find_chromium, start_live_server
+
+VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+# (file name, path, sign in under: None, "session", "jwt" or "both")
+PAGES = [
+    ("home", "/", None),
+    ("session-login", "/session/login", None),
+    ("session-profile", "/session/profile", "session"),
+    ("jwt-login", "/jwt/login", None),
+    ("jwt-profile", "/jwt/profile", "jwt"),
+    ("inspect-both", "/inspect", "both"),
+    ("inspect-neither", "/inspect", None),
+    ("signup", "/account/signup", None),
+    ("not-found", "/no/such/page", None),
+]
+
+
+def take_screenshots(out_dir: Path) -> list[Path]:
+    chromium = find_chromium()
+    if chromium is None:
+        raise SystemExit("Chromium is not installed: apt-get install chromium")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with tempfile.TemporaryDirectory() as workdir, sync_playwright() as playwright:
+        server = start_live_server(Path(workdir))
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            for tag, (width, height) in VIEWPORTS.items():
+                for name, path, state in PAGES:
+                    context = browser.new_context(viewport={"width": width, "height": height})
+                    page = context.new_page()
+                    if state in ("session", "both"):
+                        session_login(page, server.url)
+                    if state in ("jwt", "both"):
+                        jwt_login(page, server.url)
+                    page.goto(f"{server.url}{path}")
+                    page.wait_for_load_state("networkidle")
+                    target = out_dir / f"{name}-{tag}.png"
+                    page.screenshot(path=target, full_page=True)
+                    saved.append(target)
+                    context.close()
+        finally:
+            browser.close()
+            server.stop()
+    return saved
+
+
+if __name__ == "__main__":
+    destination = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    for file in take_screenshots(destination):
+        print(file)

@@ -1,0 +1,108 @@
+"""What the site claims about browsers, checked in a real Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import jwt_login, session_login
+
+COOKIE = "lab_session"
+
+
+def decode_payload(token: str) -> dict:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def test_session_cookie_is_httponly_and_hidden_from_javascript(page, context, base, browser):
+    session_login(page, base)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Alice Liddell")
+
+    assert COOKIE not in page.evaluate("document.cookie")
+    cookie = next(c for c in context.cookies() if c["name"] == COOKIE)
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Lax"
+
+    page.goto(f"{base}/inspect")
+    verdict = page.locator("[data-session-cookie-verdict]")
+    expect(verdict).to_contain_text("absent")
+    expect(verdict).to_contain_text("although the server received it")
+    expect(page.locator("[data-nav-cookies]")).to_contain_text(COOKIE)
+
+    # Sign out, then replay the old cookie from a fresh browser context.
+    page.goto(f"{base}/session/profile")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status")).to_contain_text("Signed out")
+    replay = browser.new_context()
+    try:
+        replay.add_cookies([{"name": COOKIE, "value": cookie["value"], "url": base}])
+        other = replay.new_page()
+        response = other.goto(f"{base}/session/api/me")
+        assert response.status == 401
+        other.goto(f"{base}/session/profile")
+        assert other.url.startswith(f"{base}/session/login")
+    finally:
+        replay.close()
+
+
+def test_jwt_lives_in_localstorage_and_travels_as_a_bearer_header(page, context, base):
+    jwt_login(page, base)
+    token = page.evaluate("localStorage.getItem('access_token')")
+    assert token and token.count(".") == 2 and all(token.split("."))
+
+    payload = decode_payload(token)
+    expect(page.locator("[data-decoded-payload]")).to_contain_text('"username": "alice"')
+    expect(page.locator("[data-decoded-payload]")).to_contain_text(f'"exp": {payload["exp"]}')
+    # A live countdown from the 15-minute lifetime, e.g. "14:59".
+    expect(page.locator("[data-countdown]")).to_have_text(re.compile(r"^(1[0-4]|15):\d\d$"))
+    expect(page.locator("[data-me-status]")).to_have_text("200 OK")
+
+    # Watch the API call: a Bearer header carries the token, and no cookie is needed.
+    with page.expect_request(lambda r: r.url.endswith("/jwt/api/me")) as caught:
+        page.reload()
+    request = caught.value
+    headers = request.all_headers()
+    assert headers["authorization"] == f"Bearer {token}"
+    assert "cookie" not in headers
+    assert request.response().status == 200
+
+    page.goto(f"{base}/inspect")
+    expect(page.locator("[data-token-verdict]")).to_contain_text("present")
+    expect(page.locator("[data-token-payload]")).to_contain_text('"username": "alice"')
+
+    page.goto(f"{base}/jwt/profile")
+    page.get_by_role("button", name="Sign out (forget the token)").click()
+    assert page.evaluate("localStorage.length") == 0
+    notice = page.locator("[data-logged-out-notice]")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("still valid until its exp")
+
+    # And it is true: the copied token still works until exp.
+    response = page.request.get(f"{base}/jwt/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200
+
+
+def test_inspect_shows_both_columns_when_signed_in_under_both(page, base):
+    session_login(page, base, "alice")
+    jwt_login(page, base, "bob")
+    page.goto(f"{base}/inspect")
+    expect(page.locator("[data-session-cookie-verdict]")).to_contain_text("absent")
+    expect(page.locator("[data-server-session]")).to_contain_text("alice")
+    expect(page.locator("[data-token-payload]")).to_contain_text('"username": "bob"')
+    received = page.locator("[data-fetch-received]")
+    expect(received).to_contain_text(f"Cookie {COOKIE}")
+    expect(received).to_contain_text("Authorization: Bearer")
+    expect(page.locator("[data-server-jwt-verdict]")).to_contain_text("verified your token for bob")
+    # The navigation itself carried the cookie but no token.
+    expect(page.locator("[data-nav-authorization]")).to_have_text("absent")
+
+
+def test_inspect_when_signed_in_under_neither(page, base):
+    page.goto(f"{base}/inspect")
+    expect(page.locator("[data-session-cookie-verdict]")).to_contain_text("not signed in")
+    expect(page.locator("[data-token-verdict]")).to_contain_text("null")
+    expect(page.locator("[data-fetch-received]")).to_contain_text("Authorization: none")
