@@ -55,3 +55,7 @@ screenshots: dev-install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## Throughput and latency of each scheme under gunicorn, measured with wrk (apt-get install wrk).
+bench: dev-install
+	$(PY) bench/run.py --json bench/results/latest.json

@@ -52,6 +52,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
     check_keys(app.config, app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A server database may drop idle connections; SQLite files never do, so skip the ping.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("pool_pre_ping", True)
 
 
 def register_extensions(app: Flask) -> None:

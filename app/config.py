@@ -90,7 +90,6 @@ def build_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             os.environ.get("DATABASE_URL", default_db)
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Sessions: server-side, in the SQL store by default.
         "SESSION_STORE": os.environ.get("SESSION_STORE", "sql").strip().lower(),
         "SESSION_COOKIE_NAME": "lab_session",
@@ -100,8 +99,13 @@ def build_config(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(
             minutes=_env_int("SESSION_LIFETIME_MINUTES", 8 * 60)
         ),
-        # Refreshing on every request turns each read into a write; see app/session_auth/store.py.
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # Refreshing on every request turns each read into a write. Expiry slides instead at most
+        # once per interval; see app/session_auth/store.py.
         "SESSION_REFRESH_EACH_REQUEST": False,
+        "SESSION_REFRESH_INTERVAL": timedelta(
+            seconds=_env_int("SESSION_REFRESH_INTERVAL_SECONDS", 300)
+        ),
         "SESSION_PROTECTION": "basic",
         # JWT access tokens.
         "JWT_ALGORITHM": "HS256",

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from flask import Flask, Response, g, has_app_context, request
+from flask import Flask, Response, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -66,6 +66,9 @@ class RequestTrace:
     def keys(self) -> set[str]:
         return {step.key for step in self.steps}
 
+    def by_key(self) -> dict[str, TraceStep]:
+        return {step.key: step for step in self.steps}
+
     def add(self, key: str, label: str, ms: float | None = None, detail: str = "") -> TraceStep:
         step = TraceStep(key, label, ms, detail)
         self.steps.append(step)
@@ -92,14 +95,28 @@ class RequestTrace:
         }
 
 
+def trace_requested() -> bool:
+    """JSON bodies carry the trace only when asked (`?trace=1`); Server-Timing always does."""
+    return bool(request.query_string) and request.args.get("trace") == "1"
+
+
+def with_trace(payload: dict) -> dict:
+    """Add this request's trace to a JSON payload if the client asked for it."""
+    if trace_requested():
+        payload["trace"] = current_trace().to_dict()
+    return payload
+
+
 def current_trace() -> RequestTrace | None:
     """Return this request's trace, creating it on first use; None outside an app context."""
-    if not has_app_context():
+    try:
+        return g._lab_trace
+    except AttributeError:
+        pass
+    except RuntimeError:  # no app context: nothing to trace into
         return None
-    trace = g.get("_lab_trace")
-    if trace is None:
-        trace = RequestTrace()
-        g._lab_trace = trace
+    trace = RequestTrace()
+    g._lab_trace = trace
     return trace
 
 

@@ -21,6 +21,7 @@ FRIENDLY_MESSAGES = {
     500: "Something went wrong on our side. Nothing you sent was lost.",
     503: "The database is unavailable right now. Try again in a moment.",
 }
+STORE_UNAVAILABLE = "The session store is unavailable right now. Try again in a moment."
 
 
 def wants_json() -> bool:
@@ -43,6 +44,19 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
     return response
 
 
+def replace_with_unavailable(response: Response) -> None:
+    """Turn an already-built response into a 503, for failures found after the view ran."""
+    replacement = error_response(
+        503, "service_unavailable", STORE_UNAVAILABLE, {"Retry-After": "5"}
+    )
+    response.status_code = 503
+    response.set_data(replacement.get_data())
+    response.headers["Content-Type"] = replacement.headers["Content-Type"]
+    response.headers["Retry-After"] = "5"
+    response.headers.remove("Set-Cookie")
+    response.headers["Cache-Control"] = "no-store"
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> Response:
@@ -53,6 +67,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(error: HTTPException) -> Response:
         status = error.code or 500
         message = FRIENDLY_MESSAGES.get(status, error.description or "The request failed.")
+        if status == 503 and error.description == STORE_UNAVAILABLE:
+            message = STORE_UNAVAILABLE
         if status == 413:
             limit_kib = app.config["MAX_CONTENT_LENGTH"] // 1024
             message = f"The request body is too large: the limit is {limit_kib} KiB."

@@ -18,7 +18,7 @@ from app.jwt_auth.tokens import (
     verify_access_token,
 )
 from app.models import Note
-from app.tracing import current_trace, traced_step
+from app.tracing import current_trace, traced_step, with_trace
 
 bp = Blueprint("jwt_auth", __name__, url_prefix="/jwt")
 
@@ -79,7 +79,6 @@ def token_required(view: Callable) -> Callable:
         except TokenRejected as rejected:
             return token_error(f"Token rejected: {rejected.reason}.", reason=rejected.reason)
         g.token_claims = claims
-        g.identity = identity_from_claims(claims)
         return view(*args, **kwargs)
 
     return wrapped
@@ -123,12 +122,15 @@ def api_me():
     claims = g.token_claims
     current_trace().add("response", "Response sent")
     return jsonify(
-        username=claims["username"],
-        display_name=claims["name"],
-        user_id=int(claims["sub"]),
-        scheme="jwt",
-        claims=claims,
-        trace=current_trace().to_dict(),
+        with_trace(
+            {
+                "username": claims["username"],
+                "display_name": claims["name"],
+                "user_id": int(claims["sub"]),
+                "scheme": "jwt",
+                "claims": claims,
+            }
+        )
     )
 
 
@@ -139,7 +141,9 @@ def api_notes():
     with traced_step("data_query", "Data requested from the database", "SELECT notes"):
         notes = list(
             db.session.execute(
-                select(Note).where(Note.user_id == g.identity.user_id).order_by(Note.id)
+                select(Note)
+                .where(Note.user_id == identity_from_claims(g.token_claims).user_id)
+                .order_by(Note.id)
             )
             .scalars()
             .all()
@@ -147,7 +151,7 @@ def api_notes():
     trace = current_trace()
     trace.add("data_returned", "Data returned", detail=f"{len(notes)} notes")
     trace.add("response", "Response sent")
-    return jsonify(notes=[n.to_dict() for n in notes], scheme="jwt", trace=trace.to_dict())
+    return jsonify(with_trace({"notes": [n.to_dict() for n in notes], "scheme": "jwt"}))
 
 
 @bp.get("/login")

@@ -7,6 +7,7 @@ that is the point of the scheme.
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from contextvars import ContextVar
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 
 import jwt
 from flask import current_app
+from jwt.algorithms import HMACAlgorithm
 from jwt.exceptions import InvalidIssuedAtError, InvalidJTIError, InvalidSubjectError
 
 from app.accounts.credentials import Identity
@@ -84,26 +86,42 @@ def _reason(exc: jwt.InvalidTokenError) -> str:
     return f"the token is invalid: {exc}"
 
 
-def _check_header(token: str) -> dict:
-    """Read the unverified header only to report `alg` precisely; trust nothing in it."""
+def _algorithm_refusal(token: str) -> str:
+    """Name the refused algorithm; only called once PyJWT has already refused the token."""
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.InvalidTokenError as exc:
-        raise TokenRejected(_reason(exc)) from exc
+        alg = jwt.get_unverified_header(token).get("alg")
+    except jwt.InvalidTokenError:
+        alg = None
     allowed = current_app.config["JWT_ALGORITHM"]
-    if header.get("alg") != allowed:
-        raise TokenRejected(
-            f"the token's algorithm {header.get('alg')!r} is not allowed (only {allowed} is)"
-        )
-    return header
+    return f"the token's algorithm {alg!r} is not allowed (only {allowed} is)"
+
+
+class _KeyVettedOnceHMAC(HMACAlgorithm):
+    """PyJWT's HMAC algorithm, with the key vetted once instead of on every verification.
+
+    PyJWT's `prepare_key` checks that an HMAC secret is not a PEM, SSH, DER or JWK key (an
+    algorithm-confusion guard) each time it is called: a regex scan, a JSON parse and two
+    attempts to load the bytes with `cryptography`, which together cost more than the HMAC.
+    The server's key never changes between requests, so the same check's result is reused.
+    Signing and comparing stay PyJWT's own.
+    """
+
+    @functools.lru_cache(maxsize=4)  # noqa: B019  (one module-level instance, lives forever)
+    def prepare_key(self, key: str | bytes) -> bytes:
+        return super().prepare_key(key)
 
 
 class _SplitTimedJWT(jwt.PyJWT):
-    """PyJWT, unchanged, noting when the signature check ends and the claim checks begin.
+    """PyJWT, noting when the signature check ends and the claim checks begin.
 
     `_decode_payload` is PyJWT's documented hook between the two, so one `decode()` call can be
     reported as two timed steps without verifying anything twice.
     """
+
+    def __init__(self, options: dict | None = None) -> None:
+        super().__init__(options)
+        self._jws.unregister_algorithm("HS256")
+        self._jws.register_algorithm("HS256", _KeyVettedOnceHMAC(HMACAlgorithm.SHA256))
 
     def _decode_payload(self, decoded: dict) -> dict:
         _signature_done_at.set(time.perf_counter())
@@ -111,14 +129,14 @@ class _SplitTimedJWT(jwt.PyJWT):
 
 
 _signature_done_at: ContextVar[float] = ContextVar("_signature_done_at")
-_jwt = _SplitTimedJWT()
+# Required claims are set once here rather than merged into the options on every call.
+_jwt = _SplitTimedJWT(options={"require": list(REQUIRED_CLAIMS)})
 
 
 def verify_access_token(token: str) -> dict:
     """Return the verified claims, or raise TokenRejected saying exactly why not."""
     config = current_app.config
     started = time.perf_counter()
-    header = _check_header(token)
     try:
         claims = _jwt.decode(
             token,
@@ -127,8 +145,9 @@ def verify_access_token(token: str) -> dict:
             audience=config["JWT_AUDIENCE"],
             issuer=config["JWT_ISSUER"],
             leeway=config["JWT_LEEWAY_SECONDS"],
-            options={"require": list(REQUIRED_CLAIMS)},
         )
+    except jwt.InvalidAlgorithmError as exc:
+        raise TokenRejected(_algorithm_refusal(token)) from exc
     except jwt.InvalidTokenError as exc:
         raise TokenRejected(_reason(exc)) from exc
     if not claims["sub"].isdigit():
@@ -146,7 +165,7 @@ def verify_access_token(token: str) -> dict:
             "signature",
             "Signature verified",
             (split - started) * 1000,
-            f"{header['alg']}, key on server",
+            f"{config['JWT_ALGORITHM']}, key on server",
         )
         trace.add(
             "claims",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.flows import JWT_CREATION, JWT_USAGE, SESSION_CREATION, SESSION_USAGE
-from app.tracing import recent_auth_costs
+from app.tracing import current_trace, recent_auth_costs
 
 bp = Blueprint("main", __name__)
 
@@ -49,13 +50,29 @@ COMPARISON = (
 
 @bp.get("/")
 def home():
-    """Both schemes in the site's own words, the four flows and the five-row comparison."""
+    """Both schemes in the site's own words, the four flows and the five-row comparison.
+
+    If this request came with a session, the session flow is drawn with its real steps; the
+    JWT flow is lit the same way by static/js/home-trace.js when the browser holds a token.
+    """
+    trace = current_trace()
+    signed_in = current_user.is_authenticated  # loads the user now, so the trace includes it
+    if signed_in:
+        trace.add("response", "Response sent")
     return render_template(
         "main/home.html",
-        flows=(SESSION_CREATION, SESSION_USAGE, JWT_CREATION, JWT_USAGE),
+        session_flows=(SESSION_CREATION, SESSION_USAGE),
+        jwt_flows=(JWT_CREATION, JWT_USAGE),
         comparison=COMPARISON,
         costs=recent_auth_costs(current_app),
+        trace=trace if signed_in else None,
     )
+
+
+@bp.get("/api/ping")
+def ping():
+    """The cheapest JSON answer the app can give: the benchmark's ceiling."""
+    return jsonify(pong=True)
 
 
 @bp.get("/healthz")

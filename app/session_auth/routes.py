@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     g,
     jsonify,
     redirect,
@@ -24,11 +23,12 @@ from sqlalchemy import select
 from app.accounts.credentials import Identity, authenticate
 from app.accounts.forms import LoginForm
 from app.display import describe_cookie, mask_secret
+from app.errors.handlers import STORE_UNAVAILABLE
 from app.extensions import db
 from app.flows import SESSION_CREATION, SESSION_USAGE
 from app.models import Note
 from app.session_auth.identity import remember_identity
-from app.tracing import current_trace, traced_step
+from app.tracing import current_trace, traced_step, with_trace
 
 bp = Blueprint("session_auth", __name__, url_prefix="/session")
 
@@ -72,7 +72,6 @@ def login():
         # Rotate the ID now that the session holds data: regenerate() ignores an empty session.
         # Whatever ID the browser had before login (perhaps one an attacker planted) is dead.
         current_app.session_interface.regenerate(session)
-        flash("Signed in with a server-side session.", "success")
         return redirect(next_url or url_for("session_auth.profile"))
     status = 400 if form.is_submitted() else 200
     return render_template(
@@ -159,14 +158,18 @@ def api_me():
             message="No valid session: sign in at /session/login first.",
         ), 401
     current_trace().add("response", "Response sent")
+    user = current_user._get_current_object()
     return jsonify(
-        username=current_user.username,
-        display_name=current_user.display_name,
-        user_id=current_user.user_id,
-        scheme="session",
-        login_at=session.get("login_at"),
-        store=current_app.config["SESSION_STORE"],
-        trace=current_trace().to_dict(),
+        with_trace(
+            {
+                "username": user.username,
+                "display_name": user.display_name,
+                "user_id": user.user_id,
+                "scheme": "session",
+                "login_at": session.get("login_at"),
+                "store": current_app.config["SESSION_STORE"],
+            }
+        )
     )
 
 
@@ -180,13 +183,11 @@ def api_notes():
         ), 401
     notes = _load_notes(current_user.user_id)
     current_trace().add("response", "Response sent")
-    return jsonify(
-        notes=[note.to_dict() for note in notes], scheme="session", trace=current_trace().to_dict()
-    )
+    return jsonify(with_trace({"notes": [note.to_dict() for note in notes], "scheme": "session"}))
 
 
 @bp.before_request
 def require_session_store():
     """Session pages cannot work without the store: say so with a 503, not a login loop."""
     if g.get("session_store_unavailable"):
-        abort(503)
+        abort(503, description=STORE_UNAVAILABLE)

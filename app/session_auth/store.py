@@ -22,20 +22,33 @@ from cachelib import SimpleCache
 from flask import Flask, g
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.cachelib import CacheLibSessionInterface
+from flask_session.redis import RedisSessionInterface
 from flask_session.sqlalchemy import SqlAlchemySessionInterface
 from itsdangerous import want_bytes
-from sqlalchemy import delete, select, update
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import ConfigurationError
+from app.errors.handlers import replace_with_unavailable
 from app.extensions import db
 from app.models import SessionRecord
 from app.tracing import current_trace, server_timing_header
+
+# What a broken store raises: the request goes on without a session instead of failing.
+STORE_ERRORS = (SQLAlchemyError, RedisError)
+REFRESHED_AT = "_refreshed_at"
 
 SESSION_ID_BYTES = 32
 SESSIONLESS_PREFIXES = ("/jwt/api/", "/static/", "/healthz")
 # secrets.token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def now() -> float:
+    """Wall-clock seconds; a function of its own so tests can move time forward."""
+    return time.time()
 
 
 def _naive_utcnow() -> datetime:
@@ -68,7 +81,7 @@ class TracedStoreMixin:
             trace.add("id_check", "Session ID checked", detail="well-formed")
         try:
             return super().open_session(app, request)
-        except SQLAlchemyError:
+        except STORE_ERRORS:
             # The store is down. Carry on without a session so that pages which do not need one
             # still work; session pages answer 503 (see require_session_store) and nothing is saved.
             app.logger.exception("session store unavailable")
@@ -118,12 +131,41 @@ class TracedStoreMixin:
         self._timed_store_call("write", super()._delete_session, store_id)
 
     def save_session(self, app: Flask, session, response) -> None:
-        if not g.get("session_skipped"):
-            super().save_session(app, session, response)
-        # Session writes happen after `after_request`; re-render the header so it counts them.
+        if g.get("session_skipped"):
+            return
+        self._slide_expiry(app, session)
         trace = current_trace()
-        if trace is not None and "Server-Timing" in response.headers:
+        before = (trace.store_writes, trace.sql_count)
+        try:
+            super().save_session(app, session, response)
+        except STORE_ERRORS:
+            # The page was built, but what it relies on (a login, a CSRF token) was not stored.
+            # Answering 200 would be a lie: turn it into the same 503 a failed lookup gives.
+            app.logger.exception("session store unavailable while saving")
+            db.session.rollback()
+            replace_with_unavailable(response)
+            return
+        # Session writes happen after `after_request`; re-render the header so it counts them.
+        if (trace.store_writes, trace.sql_count) != before and "Server-Timing" in response.headers:
             response.headers["Server-Timing"] = server_timing_header(trace)
+
+    def _slide_expiry(self, app: Flask, session) -> None:
+        """Sliding expiry without a write per request.
+
+        A session that is written anyway gets a fresh timestamp for free. One that is only read
+        is rewritten (pushing its expiry forward) at most once per SESSION_REFRESH_INTERVAL, so
+        a read-only request costs exactly one store read and no write.
+        """
+        if not session:
+            return
+        current = now()
+        if session.modified:
+            session[REFRESHED_AT] = int(current)
+            return
+        last = session.get(REFRESHED_AT)
+        interval = app.config["SESSION_REFRESH_INTERVAL"].total_seconds()
+        if not isinstance(last, int | float) or current - last >= interval:
+            session[REFRESHED_AT] = int(current)
 
     def describe_record(self, sid: str) -> dict:
         """What the store holds for this request's session, as already loaded (no new query)."""
@@ -132,6 +174,11 @@ class TracedStoreMixin:
             "key": self._get_store_id(sid),
             "expiry": g.get("session_store_expiry"),
         }
+
+
+_SELECT_RECORD = select(SessionRecord.data, SessionRecord.expiry).where(
+    SessionRecord.session_id == bindparam("session_id")
+)
 
 
 class MigratedSqlAlchemySessionInterface(SqlAlchemySessionInterface):
@@ -150,11 +197,10 @@ class MigratedSqlAlchemySessionInterface(SqlAlchemySessionInterface):
         ServerSideSessionInterface.__init__(self, app, **options)
 
     def _retrieve_session_data(self, store_id: str) -> dict | None:
-        row = db.session.execute(
-            select(SessionRecord.data, SessionRecord.expiry).where(
-                SessionRecord.session_id == store_id
-            )
-        ).first()
+        # A Core connection rather than the ORM session: this runs on every request, and the
+        # ORM's unit-of-work machinery would cost more than the query itself.
+        with db.engine.connect() as conn:
+            row = conn.execute(_SELECT_RECORD, {"session_id": store_id}).first()
         if row is None:
             return None
         if row.expiry is None or row.expiry <= _naive_utcnow():
@@ -199,6 +245,12 @@ class SqlSessionStore(TracedStoreMixin, MigratedSqlAlchemySessionInterface):
     store_kind = "sql"
 
 
+class RedisSessionStore(TracedStoreMixin, RedisSessionInterface):
+    """Sessions in Redis: one GET per request, expiry by Redis's own TTL."""
+
+    store_kind = "redis"
+
+
 class MemorySessionStore(TracedStoreMixin, CacheLibSessionInterface):
     """Sessions in this process's memory: fast, but each worker sees only its own sessions."""
 
@@ -211,7 +263,7 @@ class MemorySessionStore(TracedStoreMixin, CacheLibSessionInterface):
 
 
 def create_session_store(app: Flask) -> ServerSideSessionInterface:
-    """Build the store named by SESSION_STORE (`sql` by default, or `memory`)."""
+    """Build the store named by SESSION_STORE: `sql` (default), `redis` or `memory`."""
     kind = app.config["SESSION_STORE"]
     options = {
         "key_prefix": "session:",
@@ -221,8 +273,11 @@ def create_session_store(app: Flask) -> ServerSideSessionInterface:
     }
     if kind == "sql":
         return SqlSessionStore(app, **options)
+    if kind == "redis":
+        client = Redis.from_url(app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
+        return RedisSessionStore(app, client=client, **options)
     if kind == "memory":
         lifetime = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
         cache = SimpleCache(threshold=10_000, default_timeout=lifetime)
         return MemorySessionStore(app, client=cache, **options)
-    raise ConfigurationError(f"SESSION_STORE must be 'sql' or 'memory', got {kind!r}")
+    raise ConfigurationError(f"SESSION_STORE must be 'sql', 'redis' or 'memory', got {kind!r}")

@@ -94,13 +94,13 @@ async function main() {
     $("[data-decoded-payload]").textContent = `Cannot decode: ${error.message}`;
   }
 
-  const me = await callApi("/jwt/api/me", token);
+  const me = await callApi("/jwt/api/me?trace=1", token);
   $("[data-me-status]").textContent = `${me.response.status} ${me.response.ok ? "OK" : "rejected"}`;
   const shown = { ...me.body };
   delete shown.trace;
   $("[data-me-body]").textContent = pretty(shown);
   if (me.response.ok) {
-    const notes = await callApi("/jwt/api/notes", token);
+    const notes = await callApi("/jwt/api/notes?trace=1", token);
     renderNotes(notes);
     markFlow("jwt-usage", notes.body.trace);
     $("[data-trace-summary]").textContent =

@@ -62,7 +62,7 @@ def test_jwt_lives_in_localstorage_and_travels_as_a_bearer_header(page, context,
     expect(page.locator("[data-me-status]")).to_have_text("200 OK")
 
     # Watch the API call: a Bearer header carries the token, and no cookie is needed.
-    with page.expect_request(lambda r: r.url.endswith("/jwt/api/me")) as caught:
+    with page.expect_request(lambda r: "/jwt/api/me" in r.url) as caught:
         page.reload()
     request = caught.value
     headers = request.all_headers()

@@ -1,0 +1,224 @@
+"""`make bench`: the measured cost of each scheme, as ratios taken in one run.
+
+Starts the app under gunicorn (2 workers, loopback, a fresh SQLite database), signs in under
+both schemes, then drives each endpoint with wrk (32 connections, a fixed duration) and prints
+requests per second and p50/p99 latency, with the ratios the README's targets are stated in.
+The Redis row uses a real redis-server started here; it is skipped, and said so, without one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from tests.servers import (  # noqa: E402  (the project root must be importable first)
+    GunicornServer,
+    RedisServer,
+    app_environment,
+    prepare_database,
+)
+
+TARGETS = {
+    "jwt / bare": 0.90,
+    "session (sqlite) / jwt": 0.70,
+    "session (redis) / jwt": 0.75,
+}
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def session_cookie(base: str) -> str:
+    """Sign in through the real form and return the Cookie header value."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/session/login", timeout=10).read().decode()
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    data = f"username=alice&password=wonderland&csrf_token={token}".encode()
+    opener.open(f"{base}/session/login", data=data, timeout=10).read()
+    opener.open(f"{base}/session/profile", timeout=10).read()
+    cookie = next(c for c in jar if c.name == "lab_session")
+    return f"lab_session={cookie.value}"
+
+
+def access_token(base: str) -> str:
+    request = urllib.request.Request(
+        f"{base}/jwt/api/token",
+        data=json.dumps({"username": "alice", "password": "wonderland"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["access_token"]
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(name: str, url: str, header: str | None, seconds: int, connections: int) -> Result:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if header:
+        command += ["-H", header]
+    output = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    if socket_errors:
+        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1))[1:2])
+    return Result(name, url.split("/", 3)[-1], rps, p50, p99, errors)
+
+
+def measure(base: str, args: argparse.Namespace, rows: list[tuple]) -> dict[str, Result]:
+    """Interleave the endpoints over several rounds and keep each one's median round.
+
+    On a 2-core machine the load generator and both workers share the CPUs, so a single run
+    of one endpoint swings by ±10%. Interleaving spreads any slow patch over all endpoints.
+    """
+    for name, path, header in rows:
+        run_wrk(name, f"{base}{path}", header, 2, args.connections)  # warm up
+    rounds: dict[str, list[Result]] = {name: [] for name, _, _ in rows}
+    for _ in range(args.rounds):
+        for name, path, header in rows:
+            rounds[name].append(
+                run_wrk(name, f"{base}{path}", header, args.seconds, args.connections)
+            )
+    medians = {}
+    for name, results in rounds.items():
+        result = sorted(results, key=lambda r: r.requests_per_second)[len(results) // 2]
+        spread = ", ".join(f"{r.requests_per_second:.0f}" for r in results)
+        print(
+            f"  {name:<18} {result.requests_per_second:>7.0f} req/s"
+            f"  p50 {result.p50_ms:>6.2f} ms  p99 {result.p99_ms:>6.2f} ms"
+            f"  errors {sum(r.errors for r in results)}  (rounds: {spread})",
+            flush=True,
+        )
+        medians[name] = result
+    return medians
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0))
+    return f"{cpu}, {cores} cores, Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5, help="seconds per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; median kept")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+
+    print(f"Machine: {machine()}")
+    print(
+        f"gunicorn {args.workers} sync workers, wrk {args.connections} connections, "
+        f"{args.seconds}s per endpoint\n"
+    )
+    results: dict[str, dict[str, Result]] = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        work = Path(workdir)
+        env = app_environment(work)
+        prepare_database(env)
+        stores = [("sqlite", {})]
+        redis = None
+        redis_binary = shutil.which("redis-server")
+        if redis_binary:
+            redis = RedisServer(redis_binary, work)
+            stores.append(("redis", {"SESSION_STORE": "redis", "REDIS_URL": redis.url}))
+        else:
+            print("Redis session store: skipped (apt-get install redis-server)")
+        try:
+            for store, extra in stores:
+                server = GunicornServer({**env, **extra}, workers=args.workers)
+                try:
+                    cookie, token = session_cookie(server.url), access_token(server.url)
+                    print(f"Session store: {store}")
+                    results[store] = measure(
+                        server.url,
+                        args,
+                        [
+                            ("bare", "/api/ping", None),
+                            ("jwt", "/jwt/api/me", f"Authorization: Bearer {token}"),
+                            (f"session ({store})", "/session/api/me", f"Cookie: {cookie}"),
+                        ],
+                    )
+                finally:
+                    server.stop()
+        finally:
+            if redis:
+                redis.stop()
+
+    def rps(store: str, name: str) -> float:
+        return results[store][name].requests_per_second
+
+    ratios = {
+        "jwt / bare": rps("sqlite", "jwt") / rps("sqlite", "bare"),
+        "session (sqlite) / jwt": rps("sqlite", "session (sqlite)") / rps("sqlite", "jwt"),
+    }
+    if "redis" in results:
+        ratios["session (redis) / jwt"] = rps("redis", "session (redis)") / rps("redis", "jwt")
+    print("\n| ratio | measured | target | |")
+    print("|---|---|---|---|")
+    for name, value in ratios.items():
+        verdict = "met" if value >= TARGETS[name] else "missed"
+        print(f"| {name} | {value:.2f} | ≥ {TARGETS[name]:.2f} | {verdict} |")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "results": {
+                        store: {name: asdict(r) for name, r in rows.items()}
+                        for store, rows in results.items()
+                    },
+                    "ratios": ratios,
+                },
+                indent=2,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""Sessions in a real Redis server: same behaviour, one GET per request, faults survived."""
+
+from __future__ import annotations
+
+import pytest
+from redis import Redis
+
+from app import create_app
+from app.extensions import db
+from tests.helpers import JwtActions, SessionActions
+from tests.servers import RedisServer, require_binary
+
+COOKIE = "lab_session"
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    server = RedisServer(
+        require_binary("redis-server", "redis-server"), tmp_path_factory.mktemp("redis")
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_client(redis_server):
+    client = Redis.from_url(redis_server.url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def redis_app(app_config, redis_server, redis_client, tmp_path, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({**app_config, "SESSION_STORE": "redis", "REDIS_URL": redis_server.url})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def command_counts(client: Redis) -> dict[str, int]:
+    """How many times the server has run each command: counted by Redis itself."""
+    stats = client.info("commandstats")
+    return {name.removeprefix("cmdstat_"): value["calls"] for name, value in stats.items()}
+
+
+def calls_since(before: dict[str, int], after: dict[str, int], command: str) -> int:
+    return after.get(command, 0) - before.get(command, 0)
+
+
+def test_login_stores_the_session_in_redis_with_a_ttl(redis_app, redis_client):
+    client = redis_app.test_client()
+    assert SessionActions(client).login().status_code == 302
+    sid = client.get_cookie(COOKIE).value
+    key = f"session:{sid}"
+    assert redis_client.exists(key) == 1
+    lifetime = redis_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    assert lifetime - 60 < redis_client.ttl(key) <= lifetime
+    assert client.get("/session/api/me").get_json()["store"] == "redis"
+
+
+def test_read_only_request_is_one_get_and_no_write_and_no_sql(redis_app, redis_client, sql_counter):
+    client = redis_app.test_client()
+    SessionActions(client).login()
+    client.get("/session/profile")
+    before = command_counts(redis_client)
+    sql_counter.reset()
+    response = client.get("/session/api/me")
+    after = command_counts(redis_client)
+    assert response.status_code == 200
+    assert calls_since(before, after, "get") == 1
+    for write in ("set", "setex", "del", "expire"):
+        assert calls_since(before, after, write) == 0, write
+    assert sql_counter.statements == []
+    timing = response.headers["Server-Timing"]
+    assert 'auth;desc="session lookup (redis)"' in timing
+    assert 'store;desc="redis: 1 reads, 0 writes"' in timing
+
+
+@pytest.fixture
+def sql_counter(redis_app):
+    from sqlalchemy import event
+
+    from tests.helpers import StatementCounter
+
+    counter = StatementCounter()
+    with redis_app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine, "before_cursor_execute", counter)
+
+
+def test_logout_deletes_the_key_and_the_old_cookie_is_refused(redis_app, redis_client):
+    client = redis_app.test_client()
+    actions = SessionActions(client)
+    actions.login()
+    sid = client.get_cookie(COOKIE).value
+    actions.logout()
+    assert redis_client.exists(f"session:{sid}") == 0
+    replay = redis_app.test_client()
+    replay.set_cookie(COOKIE, sid)
+    assert replay.get("/session/api/me").status_code == 401
+
+
+def test_login_rotates_the_redis_key(redis_app, redis_client):
+    client = redis_app.test_client()
+    client.get("/session/login")
+    before = client.get_cookie(COOKIE).value
+    assert redis_client.exists(f"session:{before}") == 1
+    SessionActions(client).login()
+    assert redis_client.exists(f"session:{before}") == 0
+
+
+def test_sessions_survive_in_redis_across_app_instances(redis_app, app_config, redis_server):
+    """Two instances behind a proxy share the store, so either can serve the session."""
+    client = redis_app.test_client()
+    SessionActions(client).login()
+    sid = client.get_cookie(COOKIE).value
+    other = create_app({**app_config, "SESSION_STORE": "redis", "REDIS_URL": redis_server.url})
+    other_client = other.test_client()
+    other_client.set_cookie(COOKIE, sid)
+    assert other_client.get("/session/api/me").get_json()["username"] == "alice"
+
+
+def test_redis_down_means_503_for_sessions_while_jwt_keeps_working(
+    app_config, tmp_path, monkeypatch
+):
+    from tests.servers import free_port
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    app = create_app({**app_config, "SESSION_STORE": "redis", "REDIS_URL": dead})
+    client = app.test_client()
+    client.set_cookie(COOKIE, "A" * 43)
+    assert client.get("/session/api/me").status_code == 503
+    assert client.get("/session/api/me").get_json()["error"] == "service_unavailable"
+    page = client.get("/session/login")
+    assert page.status_code == 503 and "unavailable" in page.get_data(as_text=True)
+    assert client.get("/").status_code == 200
+    fresh = app.test_client()  # no cookie: the failure shows when the form's token is saved
+    page = fresh.get("/session/login")
+    assert page.status_code == 503 and "session store is unavailable" in page.get_data(as_text=True)
+    assert "Set-Cookie" not in page.headers
+    signup = fresh.get("/account/signup")
+    assert signup.status_code == 503
+    jwt = JwtActions(client)
+    assert jwt.get("/jwt/api/me", jwt.token()).status_code == 200
