@@ -96,13 +96,26 @@ def runner(app):
 
 
 @pytest.fixture
-def sql_counter(app):
-    counter = StatementCounter()
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    yield counter
-    event.remove(engine, "before_cursor_execute", counter)
+def sql_counter_factory():
+    """Attach a StatementCounter to any app's engine; detached after the test."""
+    attached = []
+
+    def attach(application) -> StatementCounter:
+        counter = StatementCounter()
+        with application.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter)
+        attached.append((engine, counter))
+        return counter
+
+    yield attach
+    for engine, counter in attached:
+        event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def sql_counter(app, sql_counter_factory):
+    return sql_counter_factory(app)
 
 
 @pytest.fixture

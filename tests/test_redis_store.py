@@ -79,17 +79,8 @@ def test_read_only_request_is_one_get_and_no_write_and_no_sql(redis_app, redis_c
 
 
 @pytest.fixture
-def sql_counter(redis_app):
-    from sqlalchemy import event
-
-    from tests.helpers import StatementCounter
-
-    counter = StatementCounter()
-    with redis_app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    yield counter
-    event.remove(engine, "before_cursor_execute", counter)
+def sql_counter(redis_app, sql_counter_factory):
+    return sql_counter_factory(redis_app)
 
 
 def test_logout_deletes_the_key_and_the_old_cookie_is_refused(redis_app, redis_client):

@@ -194,12 +194,13 @@ class MigratedSqlAlchemySessionInterface(SqlAlchemySessionInterface):
         # the table itself. Everything else it sets up is the base class's job.
         self.client = db
         self.sql_session_model = SessionRecord
+        self._autocommit_engines: dict = {}
         ServerSideSessionInterface.__init__(self, app, **options)
 
     def _retrieve_session_data(self, store_id: str) -> dict | None:
         # A Core connection rather than the ORM session: this runs on every request, and the
         # ORM's unit-of-work machinery would cost more than the query itself.
-        with db.engine.connect() as conn:
+        with self._read_engine().connect() as conn:
             row = conn.execute(_SELECT_RECORD, {"session_id": store_id}).first()
         if row is None:
             return None
@@ -209,6 +210,22 @@ class MigratedSqlAlchemySessionInterface(SqlAlchemySessionInterface):
             return None
         g.session_store_expiry = row.expiry
         return self.serializer.decode(want_bytes(row.data))
+
+    def _read_engine(self):
+        """The engine for the per-request read: in autocommit mode on server databases.
+
+        A lone SELECT needs no transaction. Without this, PostgreSQL would see BEGIN, SELECT and
+        ROLLBACK: three round trips for one read. SQLite's driver opens no transaction for a
+        SELECT anyway, so it keeps the plain engine.
+        """
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            return engine
+        autocommit = self._autocommit_engines.get(engine)
+        if autocommit is None:
+            autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._autocommit_engines[engine] = autocommit
+        return autocommit
 
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
         expiry = _naive_utcnow() + session_lifetime
