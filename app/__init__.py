@@ -110,8 +110,9 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.path.startswith(("/session/", "/jwt/", "/inspect")):
-            # Pages that show identities and tokens must not be cached anywhere.
+        if not request.path.startswith("/static/"):
+            # Every page may show who is signed in, and the API answers show identities and
+            # tokens: none of it may be cached by the browser or anything in between.
             response.headers.setdefault("Cache-Control", "no-store")
         if app.config["PRODUCTION"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

@@ -90,6 +90,9 @@ def build_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             os.environ.get("DATABASE_URL", default_db)
         ),
+        # SQL errors are logged without their bound values: those include session IDs and
+        # password hashes.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # Sessions: server-side, in the SQL store by default.
         "SESSION_STORE": os.environ.get("SESSION_STORE", "sql").strip().lower(),
         "SESSION_COOKIE_NAME": "lab_session",

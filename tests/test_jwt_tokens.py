@@ -275,3 +275,44 @@ def test_token_endpoint_only_accepts_post(client):
     assert response.status_code == 405
     assert response.is_json
     assert "POST" in response.headers["Allow"]
+
+
+def test_a_non_ascii_alg_still_gets_an_ascii_challenge(client):
+    header = b64url(json.dumps({"alg": "☃", "typ": "JWT"}).encode())
+    response = client.get("/jwt/api/me", headers={"Authorization": f"Bearer {header}.e30.sig"})
+    assert response.status_code == 401
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge.isascii()
+    assert "algorithm" in response.get_json()["message"]
+
+
+def test_unicode_digits_in_sub_are_refused_not_a_crash(client):
+    token = forge(good_claims(sub="²"))
+    response = client.get("/jwt/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert "'sub'" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 5000 + "]" * 5000,
+        '{"a":' * 5000 + "1" + "}" * 5000,
+        '{"username": "alice", "password": "\\udc80"}',
+        '{"username": "\\ud800", "password": "wonderland"}',
+        '{"username": "alice", "password": "wonderland"',
+        "NaN",
+    ],
+    ids=[
+        "nested list",
+        "nested object",
+        "lone surrogate password",
+        "lone surrogate user",
+        "truncated",
+        "NaN",
+    ],
+)
+def test_hostile_json_bodies_get_400(client, body):
+    response = client.post("/jwt/api/token", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_request"

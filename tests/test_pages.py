@@ -199,3 +199,21 @@ def test_every_page_has_the_navigation_bar(client, path):
     html = client.get(path).get_data(as_text=True)
     for link in ('href="/"', 'href="/jwt/profile"', 'href="/inspect"', 'href="/account/signup"'):
         assert link in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/inspect", "/session/login", "/jwt/profile", "/account/signup", "/nowhere"]
+)
+def test_pages_are_never_cached(client, path):
+    assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_static_files_may_be_cached(client):
+    response = client.get("/static/css/site.css")
+    assert response.status_code == 200
+    assert response.headers.get("Cache-Control") != "no-store"
+
+
+def test_sql_errors_are_logged_without_their_parameters(app):
+    with app.app_context():
+        assert db.engine.hide_parameters is True

@@ -225,3 +225,76 @@ def test_expired_session_reads_as_signed_out_and_is_removed(app, client, session
         db.session.commit()
     assert client.get("/session/api/me").status_code == 401
     assert f"session:{sid}" not in session_rows(app)
+
+
+def test_a_csrf_token_from_before_login_is_dead_after_it(client, session_auth):
+    from tests.helpers import csrf_token_from
+
+    before = csrf_token_from(client.get("/session/login").get_data(as_text=True))
+    session_auth.login()
+    response = client.post("/session/logout", data={"csrf_token": before})
+    assert response.status_code == 400
+    assert client.get("/session/api/me").status_code == 200
+
+
+def test_a_planted_session_issued_by_the_server_gives_the_attacker_nothing(
+    app, client, session_auth
+):
+    attacker = app.test_client()
+    attacker.get("/session/login")  # a real, server-issued anonymous session
+    planted = attacker.get_cookie(COOKIE).value
+    client.set_cookie(COOKIE, planted)  # ...planted in the victim's browser
+    session_auth.login()
+    assert client.get_cookie(COOKIE).value != planted
+    assert client.get("/session/api/me").status_code == 200
+    assert attacker.get("/session/api/me").status_code == 401
+
+
+def test_the_raw_csrf_token_in_the_record_is_never_shown(app, client, session_auth):
+    import msgspec
+
+    session_auth.login()
+    html = client.get("/session/profile").get_data(as_text=True)
+    sid = client.get_cookie(COOKIE).value
+    with app.app_context():
+        raw = db.session.execute(
+            select(SessionRecord.data).where(SessionRecord.session_id == f"session:{sid}")
+        ).scalar_one()
+    record = msgspec.msgpack.decode(raw)
+    assert record["csrf_token"] and record["csrf_token"] not in html
+    assert record["csrf_token"][:6] + "…" in html  # masked, recognisable
+
+
+@pytest.mark.parametrize("cookie_value", ["x", "A" * 42 + "!", "A" * 44, "' OR 1=1 --"])
+def test_a_malformed_session_id_never_reaches_the_store(client, sql_counter, cookie_value):
+    client.set_cookie(COOKIE, cookie_value)
+    sql_counter.reset()
+    assert client.get("/session/api/me").status_code == 401
+    assert sql_counter.statements == []
+
+
+@pytest.mark.parametrize("path", ["/session/login", "/account/signup"])
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_files_sent_as_form_fields_are_rejected_not_a_crash(client, path, field):
+    import io
+
+    from tests.helpers import csrf_token_from
+
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    data = {"username": "alice", "password": "wonderland", "csrf_token": token}
+    data[field] = (io.BytesIO(b"alice"), "name.txt")
+    response = client.post(path, data=data, content_type="multipart/form-data")
+    assert response.status_code in (400, 401)
+    assert client.get("/session/api/me").status_code == 401
+
+
+def test_unknown_users_cost_a_password_check_too(app, monkeypatch):
+    from app.accounts import credentials
+
+    calls = []
+    real = credentials.check_password_hash
+    monkeypatch.setattr(credentials, "check_password_hash", lambda *a: calls.append(a) or real(*a))
+    with app.app_context():
+        assert credentials.authenticate("nobody-here", "whatever-pass") is None
+        assert credentials.authenticate("alice", "wrong-password") is None
+    assert len(calls) == 2  # one check each: a miss costs what a wrong password costs

@@ -83,9 +83,19 @@ def validate_display_name(raw: str, fallback: str) -> str:
     return name or fallback
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def authenticate(username: str, password: str) -> User | None:
     """Return the user these credentials belong to, or None; the same cost either way."""
     candidate = normalise_username(username)
+    if not _encodable(password):
+        return None  # werkzeug would raise on it; it cannot be anyone's password anyway
     user = None
     if USERNAME_PATTERN.fullmatch(candidate) and len(password) <= PASSWORD_MAX_LENGTH:
         user = db.session.execute(

@@ -1,20 +1,37 @@
 """Forms (Flask-WTF, so each carries a CSRF token) for signing in and signing up."""
 
+from flask import request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.accounts.credentials import DISPLAY_NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH
 
 
-class LoginForm(FlaskForm):
+class TextForm(FlaskForm):
+    """A form whose fields are only ever text.
+
+    Flask-WTF merges uploaded files into the form data, so a multipart request could make a
+    field's value a file object and trip the validators. No form here takes a file.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            wrapped = super().wrap_formdata(form, formdata)
+            if isinstance(wrapped, CombinedMultiDict):
+                return request.form
+            return wrapped
+
+
+class LoginForm(TextForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
     password = PasswordField(
         "Password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)]
     )
 
 
-class SignupForm(FlaskForm):
+class SignupForm(TextForm):
     username = StringField("Username", validators=[DataRequired()])
     display_name = StringField("Display name (optional)", validators=[Length(max=200)])
     password = PasswordField("Password", validators=[DataRequired()])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 
@@ -26,11 +27,36 @@ REALM = "session-vs-jwt-lab"
 MAX_TOKEN_LENGTH = 8 * 1024
 
 
+def read_json_object() -> dict | None:
+    """The request body as a JSON object, or None for anything else (bad JSON, nesting bombs)."""
+    if not request.is_json:
+        return None
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def is_text(value: object) -> bool:
+    """A non-empty string that can be encoded as UTF-8 (JSON allows lone surrogates; we do not)."""
+    if not isinstance(value, str) or value == "":
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def bearer_challenge(reason: str | None = None, code: str = "invalid_token") -> str:
     """An RFC 6750 `WWW-Authenticate` value. No error code when no credentials came at all."""
     if reason is None:
         return f'Bearer realm="{REALM}"'
-    safe = reason.replace("\\", "").replace('"', "'")
+    # RFC 6750 §3 limits error_description to printable ASCII without '"' and '\\'; the reason
+    # can quote attacker-chosen text (a token's `alg`), and a non-Latin-1 character in a header
+    # would make the WSGI server refuse the whole response.
+    safe = "".join(ch if " " <= ch <= "~" and ch not in '"\\' else "?" for ch in reason)
     return f'Bearer realm="{REALM}", error="{code}", error_description="{safe}"'
 
 
@@ -88,17 +114,17 @@ def token_required(view: Callable) -> Callable:
 @csrf.exempt  # no cookie authenticates this call, so there is nothing to forge
 def api_token():
     """Exchange a username and password (JSON) for a signed access token."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
+    body = read_json_object()
+    if body is None:
         return jsonify(
             error="invalid_request",
             message='Send a JSON object: {"username": "...", "password": "..."}.',
         ), 400
     username, password = body.get("username"), body.get("password")
     problems = [
-        f"'{name}' must be a non-empty string"
+        f"'{name}' must be a non-empty string of valid Unicode text"
         for name, value in (("username", username), ("password", password))
-        if not isinstance(value, str) or value == ""
+        if not is_text(value)
     ]
     if problems:
         return jsonify(error="invalid_request", message="; ".join(problems) + "."), 400

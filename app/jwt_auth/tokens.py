@@ -8,6 +8,7 @@ that is the point of the scheme.
 from __future__ import annotations
 
 import functools
+import re
 import time
 import uuid
 from contextvars import ContextVar
@@ -24,6 +25,8 @@ from app.models import User
 from app.tracing import current_trace
 
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud")
+# ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+USER_ID_PATTERN = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def _algorithm_refusal(token: str) -> str:
     except jwt.InvalidTokenError:
         alg = None
     allowed = current_app.config["JWT_ALGORITHM"]
-    return f"the token's algorithm {alg!r} is not allowed (only {allowed} is)"
+    return f"the token's algorithm {ascii(alg)} is not allowed (only {allowed} is)"
 
 
 class _KeyVettedOnceHMAC(HMACAlgorithm):
@@ -150,7 +153,7 @@ def verify_access_token(token: str) -> dict:
         raise TokenRejected(_algorithm_refusal(token)) from exc
     except jwt.InvalidTokenError as exc:
         raise TokenRejected(_reason(exc)) from exc
-    if not claims["sub"].isdigit():
+    if not USER_ID_PATTERN.fullmatch(claims["sub"]):
         raise TokenRejected("the token's 'sub' claim is not a user id")
     for name in ("username", "name"):
         if not isinstance(claims.get(name), str):

@@ -29,7 +29,7 @@ COMPARISON = (
     },
     {
         "question": "Does each request need the database?",
-        "session": "Yes: the session is looked up on every request",
+        "session": "Yes: every request looks the session up in the store (SQL or Redis)",
         "jwt": "Not to know who you are; only for data the token does not carry",
         "see": ("inspect.index", "cost"),
     },

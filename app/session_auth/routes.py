@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from app.accounts.credentials import Identity, authenticate
@@ -69,6 +70,11 @@ def login():
         remember_identity(identity)
         session["login_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         session["login_ip"] = request.remote_addr or "unknown"
+        # A new CSRF token too: one seen before login must not work after it. Made now, so the
+        # record is complete at login and the next page does not have to write it.
+        session.pop("csrf_token", None)
+        g.pop("csrf_token", None)
+        generate_csrf()
         # Rotate the ID now that the session holds data: regenerate() ignores an empty session.
         # Whatever ID the browser had before login (perhaps one an attacker planted) is dead.
         current_app.session_interface.regenerate(session)
@@ -145,7 +151,6 @@ def session_cookie_settings() -> dict:
         "SameSite": config["SESSION_COOKIE_SAMESITE"],
         "Secure": config["SESSION_COOKIE_SECURE"],
         "Path": config.get("SESSION_COOKIE_PATH") or "/",
-        "Max-Age": int(config["PERMANENT_SESSION_LIFETIME"].total_seconds()),
     }
 
 

@@ -81,6 +81,9 @@ async function showFetch(token) {
       jwtVerdict.textContent = "No token was sent, so there was nothing to verify.";
     }
     $("[data-fetch-pid]").textContent = String(body.worker_pid);
+    $("[data-fetch-session-verdict]").textContent = body.session.authenticated
+      ? ", which found your session too"
+      : ", which knows no signed-in session for this browser";
     $("[data-fetch-trace]").textContent = `The fetch above: ${describeTrace(body.trace)}`;
   } catch {
     list.replaceChildren(listItem("The request failed; reload the page to try again."));
