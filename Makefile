@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 WORKERS ?= 2
 
-.PHONY: run install dev-install migrate seed test lint format screenshots bench clean
+.PHONY: run install dev-install migrate seed test lint format screenshots bench profile clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): on Debian run 'apt-get install python3-venv' first."; exit 1; }
@@ -59,3 +59,7 @@ clean:
 ## Throughput and latency of each scheme under gunicorn, measured with wrk (apt-get install wrk).
 bench: dev-install
 	$(PY) bench/run.py --json bench/results/latest.json
+
+## Where each scheme's time goes: in-process timings and a pyinstrument call tree.
+profile: dev-install
+	$(PY) bench/profile.py

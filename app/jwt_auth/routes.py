@@ -154,7 +154,8 @@ def api_me():
                 "display_name": claims["name"],
                 "user_id": int(claims["sub"]),
                 "scheme": "jwt",
-                "claims": claims,
+                # The rest of the claims are already in the caller's hands: it holds the token.
+                "expires_at": claims["exp"],
             }
         )
     )
