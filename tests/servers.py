@@ -133,17 +133,24 @@ def app_environment(workdir: Path, **extra: str) -> dict:
     return env
 
 
+def flask_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
+    """Run `flask --app wsgi ARGS` in a subprocess with exactly this environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def prepare_database(env: dict) -> None:
     """`flask db upgrade` and `flask seed-demo`, exactly as `make run` does."""
     for args in (("db", "upgrade"), ("seed-demo",)):
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-            cwd=PROJECT_ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        result = flask_cli(env, *args)
+        if result.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed: {result.stderr}")
 
 
 def find_postgres_bin() -> Path | None:

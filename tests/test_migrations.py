@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, select
 
 from app.extensions import db
 from app.models import User
+from tests.servers import app_environment
+from tests.servers import flask_cli as run_flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def flask_cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = app_environment(tmp_path)
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    return run_flask(env, *args)
 
 
 def test_db_upgrade_on_an_empty_database_creates_every_table(tmp_path):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from app import create_app
 from app.extensions import db
 from app.models import SessionRecord
 from tests.helpers import JwtActions, SessionActions
-from tests.servers import PROJECT_ROOT, PostgresServer, require_postgres_bin
+from tests.servers import PostgresServer, flask_cli, require_postgres_bin
 
 COOKIE = "lab_session"
 
@@ -30,26 +28,15 @@ def postgres():
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-def flask_cli(database_url: str, instance: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance)}
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.fixture(scope="module")
 def migrated_url(postgres, tmp_path_factory):
     """A database built by `flask db upgrade` and `flask seed-demo`, as a PaaS release would."""
     url = postgres.database("lab_app")
     paas_style = url.replace("postgresql://", "postgres://")  # what Heroku-like hosts hand out
     instance = tmp_path_factory.mktemp("pg-instance")
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": paas_style, "INSTANCE_PATH": str(instance)}
     for args in (("db", "upgrade"), ("seed-demo",), ("seed-demo",)):
-        result = flask_cli(paas_style, instance, *args)
+        result = flask_cli(env, *args)
         assert result.returncode == 0, result.stderr
     return url
 

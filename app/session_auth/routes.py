@@ -154,14 +154,19 @@ def session_cookie_settings() -> dict:
     }
 
 
+def not_signed_in():
+    """The session API's answer without a valid session (a redirect would confuse a script)."""
+    return jsonify(
+        error="not_authenticated",
+        message="No valid session: sign in at /session/login first.",
+    ), 401
+
+
 @bp.get("/api/me")
 def api_me():
     """JSON view of the signed-in user; 401 JSON without a valid session."""
     if not current_user.is_authenticated:
-        return jsonify(
-            error="not_authenticated",
-            message="No valid session: sign in at /session/login first.",
-        ), 401
+        return not_signed_in()
     current_trace().add("response", "Response sent")
     user = current_user._get_current_object()
     return jsonify(
@@ -182,10 +187,7 @@ def api_me():
 def api_notes():
     """The user's notes: the session proves who it is, the database holds the data."""
     if not current_user.is_authenticated:
-        return jsonify(
-            error="not_authenticated",
-            message="No valid session: sign in at /session/login first.",
-        ), 401
+        return not_signed_in()
     notes = _load_notes(current_user.user_id)
     current_trace().add("response", "Response sent")
     return jsonify(with_trace({"notes": [note.to_dict() for note in notes], "scheme": "session"}))
