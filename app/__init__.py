@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from app.accounts.cli import register_commands as register_account_commands
 from app.accounts.routes import bp as accounts_bp
 from app.config import build_config, check_keys
+from app.display import utc_time
 from app.errors.handlers import register_error_handlers
 from app.extensions import csrf, db, login_manager, migrate
 from app.inspect.routes import bp as inspect_bp
@@ -121,6 +122,7 @@ def register_security_headers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["readable_time"] = readable_time
+    app.jinja_env.filters["utc_time"] = utc_time
     # Like tojson, but keeps "…" and Korean readable; Jinja's autoescape still applies.
     app.jinja_env.filters["pretty_json"] = lambda value: json.dumps(
         value, indent=2, ensure_ascii=False, default=str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 
 def mask_secret(value: str | None, keep: int = 6) -> str:
     """Show the first few characters and the length: `abcdef… (43 chars)`."""
@@ -30,3 +32,17 @@ def describe_authorization(header: str | None) -> dict:
         "masked": mask_secret(credentials.strip(), keep=10),
         "parts": credentials.count(".") + 1 if credentials else 0,
     }
+
+
+def utc_time(value: datetime | str | None) -> str:
+    """One format for every time the pages show: `2026-11-27 12:44:02 UTC`."""
+    if value is None or value == "":
+        return "unknown"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC")

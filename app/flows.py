@@ -23,7 +23,7 @@ SESSION_CREATION = Flow(
     "session-creation",
     "Session: signing in",
     (
-        FlowStep("credentials", "client", "The browser sends the ID and password"),
+        FlowStep("credentials", "client", "The browser sends the username and password"),
         FlowStep("verify_password", "server", "The server checks them against the password hash"),
         FlowStep("session_stored", "store", "The server creates a session and stores it"),
         FlowStep(
@@ -50,7 +50,7 @@ JWT_CREATION = Flow(
     "jwt-creation",
     "JWT: signing in",
     (
-        FlowStep("credentials", "client", "The browser sends the ID and password"),
+        FlowStep("credentials", "client", "The browser sends the username and password"),
         FlowStep("verify_password", "server", "The server checks them against the password hash"),
         FlowStep(
             "token_sent", "server", "The server signs a token and sends it; it stores nothing"

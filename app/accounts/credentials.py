@@ -93,11 +93,15 @@ def _encodable(text: str) -> bool:
 
 def authenticate(username: str, password: str) -> User | None:
     """Return the user these credentials belong to, or None; the same cost either way."""
-    candidate = normalise_username(username)
     if not _encodable(password):
         return None  # werkzeug would raise on it; it cannot be anyone's password anyway
     user = None
-    if USERNAME_PATTERN.fullmatch(candidate) and len(password) <= PASSWORD_MAX_LENGTH:
+    try:
+        # The same rule sign-up applies: a name it would refuse cannot belong to anyone.
+        candidate = validate_username(username)
+    except CredentialError:
+        candidate = None
+    if candidate is not None and len(password) <= PASSWORD_MAX_LENGTH:
         user = db.session.execute(
             select(User).where(User.username == candidate)
         ).scalar_one_or_none()

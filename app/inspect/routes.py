@@ -7,7 +7,7 @@ import os
 from flask import Blueprint, current_app, jsonify, render_template, request, session
 from flask_login import current_user
 
-from app.display import describe_authorization, mask_secret
+from app.display import describe_authorization, mask_secret, utc_time
 from app.jwt_auth.routes import read_bearer_token
 from app.jwt_auth.tokens import TokenRejected, verify_access_token
 from app.tracing import current_trace, recent_auth_costs
@@ -33,7 +33,7 @@ def session_view() -> dict:
         "authenticated": True,
         "store": record["store"],
         "key": mask_secret(record["key"], keep=14),
-        "expiry": expiry.isoformat(timespec="seconds") + "Z" if expiry else None,
+        "expiry": utc_time(expiry) if expiry else None,
         "username": current_user.username,
         "data_keys": sorted(k for k in session if not k.startswith("_")),
     }

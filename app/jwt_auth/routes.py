@@ -176,7 +176,11 @@ def api_notes():
             .all()
         )
     trace = current_trace()
-    trace.add("data_returned", "Data returned", detail=f"{len(notes)} notes")
+    trace.add(
+        "data_returned",
+        "Data returned",
+        detail=f"{len(notes)} note{'' if len(notes) == 1 else 's'}",
+    )
     trace.add("response", "Response sent")
     return jsonify(with_trace({"notes": [n.to_dict() for n in notes], "scheme": "jwt"}))
 

@@ -109,7 +109,11 @@ def _load_notes(user_id: int) -> list[Note]:
             .scalars()
             .all()
         )
-    current_trace().add("data_returned", "Data returned", detail=f"{len(notes)} notes")
+    current_trace().add(
+        "data_returned",
+        "Data returned",
+        detail=f"{len(notes)} note{'' if len(notes) == 1 else 's'}",
+    )
     return notes
 
 

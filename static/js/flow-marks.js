@@ -17,9 +17,33 @@ export function markFlow(flowKey, trace) {
   }
 }
 
+const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
+
+// One line: "Auth 0.182 ms · no session store lookup · all SQL: 0 reads, 0 writes."
 export function describeTrace(trace) {
   if (!trace) return "";
-  const sql = trace.sql;
-  const store = trace.store.kind ? `${trace.store.kind} store: ${trace.store.reads} reads` : "no store lookup";
-  return `Auth cost ${trace.auth_ms.toFixed(3)} ms · ${store} · SQL: ${sql.reads} reads, ${sql.writes} writes.`;
+  const { sql, store } = trace;
+  const storePart = store.kind
+    ? `session store (${store.kind}): ${plural(store.reads, "read")}`
+    : "no session store lookup";
+  return `Auth ${trace.auth_ms.toFixed(3)} ms · ${storePart} · all SQL, store included: ${plural(sql.reads, "read")}, ${plural(sql.writes, "write")}.`;
+}
+
+// The same figures as the session profile's summary list, one <div><dt><dd> per line.
+export function fillTraceSummary(list, label, trace) {
+  if (!list || !trace) return;
+  const { sql, store } = trace;
+  const rows = [
+    [`${label}: auth cost`, `${trace.auth_ms.toFixed(3)} ms`],
+    ["Session store", store.kind ? `${store.kind}: ${plural(store.reads, "read")}` : "none: no lookup"],
+    ["All SQL, store included", `${plural(sql.reads, "read")}, ${plural(sql.writes, "write")} (${sql.ms.toFixed(3)} ms)`],
+  ];
+  for (const [term, value] of rows) {
+    const div = document.createElement("div");
+    div.append(
+      Object.assign(document.createElement("dt"), { textContent: term }),
+      Object.assign(document.createElement("dd"), { textContent: value }),
+    );
+    list.append(div);
+  }
 }

@@ -22,7 +22,7 @@ async function lightJwtFlow() {
     if (caption && !caption.querySelector(".muted")) {
       const span = Object.assign(document.createElement("span"), {
         className: "muted",
-        textContent: " · lit by a call with your token, measured",
+        textContent: " · lit by a call to /jwt/api/me with your token, measured; it needs no data, so the DB steps stay unlit",
       });
       caption.append(span);
     }

@@ -47,8 +47,9 @@ function showToken(token) {
   }
 }
 
-function listItem(text, code) {
+function listItem(text, code, className) {
   const li = document.createElement("li");
+  if (className) li.className = className;
   li.append(text);
   if (code !== undefined) li.append(Object.assign(document.createElement("code"), { textContent: code }));
   return li;
@@ -66,10 +67,18 @@ async function showFetch(token) {
     const body = await response.json();
     list.replaceChildren();
     if (body.cookies.length === 0) list.append(listItem("Cookie header: none"));
-    for (const c of body.cookies) list.append(listItem(`Cookie ${c.name} = `, c.masked));
+    for (const c of body.cookies) {
+      const item = listItem("Cookie ", undefined, c.name === cookieName ? "sends-session" : "");
+      item.append(
+        Object.assign(document.createElement("code"), { textContent: c.name }),
+        " = ",
+        Object.assign(document.createElement("code"), { textContent: c.masked }),
+      );
+      list.append(item);
+    }
     list.append(
       body.authorization.present
-        ? listItem(`Authorization: ${body.authorization.scheme} `, body.authorization.masked)
+        ? listItem(`Authorization: ${body.authorization.scheme} `, body.authorization.masked, "sends-jwt")
         : listItem("Authorization: none"),
     );
     const jwtVerdict = $("[data-server-jwt-verdict]");
@@ -91,6 +100,7 @@ async function showFetch(token) {
 }
 
 const token = storedToken();
+if (token) document.querySelector("[data-jwt-login-link]")?.remove();
 showDocumentCookie();
 showToken(token);
 showFetch(token);

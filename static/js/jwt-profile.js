@@ -1,5 +1,5 @@
 // The JWT profile: read the token from localStorage, show its parts, decode it, call the API with it.
-import { describeTrace, markFlow } from "./flow-marks.js";
+import { fillTraceSummary, markFlow } from "./flow-marks.js";
 import { decodeToken, forgetToken, pretty, readableTime, storedToken, timeLeft } from "./token.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -75,6 +75,7 @@ function renderNotes(result) {
 }
 
 async function main() {
+  document.querySelector("[data-loading]")?.remove();
   const token = storedToken();
   if (!token) {
     showNoToken();
@@ -103,8 +104,10 @@ async function main() {
     const notes = await callApi("/jwt/api/notes?trace=1", token);
     renderNotes(notes);
     markFlow("jwt-usage", notes.body.trace);
-    $("[data-trace-summary]").textContent =
-      `/jwt/api/me: ${describeTrace(me.body.trace)} /jwt/api/notes: ${describeTrace(notes.body.trace)}`;
+    const summary = $("[data-trace-summary]");
+    summary.replaceChildren();
+    fillTraceSummary(summary, "GET /jwt/api/me", me.body.trace);
+    fillTraceSummary(summary, "GET /jwt/api/notes", notes.body.trace);
   } else {
     renderNotes(me);
   }

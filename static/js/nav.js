@@ -6,7 +6,12 @@ function showJwtStatus() {
   const pill = document.querySelector("[data-jwt-status]");
   if (!pill) return;
   const token = storedToken();
-  if (!token) return;
+  if (!token) {
+    // No token to show yet: the JWT lab starts at its sign-in page.
+    const link = document.querySelector("[data-jwt-nav]");
+    if (link) link.href = "/jwt/login";
+    return;
+  }
   try {
     const { payload } = decodeToken(token);
     const expired = typeof payload.exp === "number" && payload.exp * 1000 <= Date.now();

@@ -48,8 +48,8 @@ export function timeLeft(expSeconds, nowMs = Date.now()) {
   const left = Math.round(expSeconds - nowMs / 1000);
   if (left <= 0) return { expired: true, text: "expired" };
   const minutes = Math.floor(left / 60);
-  const seconds = String(left % 60).padStart(2, "0");
-  return { expired: false, text: `${minutes}:${seconds}` };
+  const seconds = left % 60;
+  return { expired: false, text: minutes > 0 ? `${minutes} min ${seconds} s left` : `${seconds} s left` };
 }
 
 export function pretty(value) {
