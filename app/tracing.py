@@ -58,6 +58,9 @@ class RequestTrace:
     store_writes: int = 0
     store_ms: float = 0.0
     auth_ms: float = 0.0
+    # True once the request proved who it is; only such requests feed the rolling medians.
+    authenticated: bool = False
+    store_depth: int = 0  # nesting of store calls, so inner calls are not timed twice
 
     @property
     def sql_count(self) -> int:
@@ -170,11 +173,14 @@ def watch_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
-        conn.info.setdefault("_lab_query_start", []).append(time.perf_counter())
+        # On the execution context, which lives exactly as long as this one statement.
+        context._lab_started = time.perf_counter()
 
     @event.listens_for(engine, "after_cursor_execute")
     def _after(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
-        started = conn.info["_lab_query_start"].pop()
+        started = getattr(context, "_lab_started", None)
+        if started is None:
+            return
         trace = current_trace()
         if trace is None:
             return
@@ -216,7 +222,7 @@ def init_tracing(app: Flask, engine: Engine) -> None:
         trace = current_trace()
         if trace is None or request.path.startswith("/static/"):
             return response
-        if trace.scheme:
+        if trace.scheme and trace.authenticated:
             app.extensions["lab_recent_auth"].add(trace.scheme, trace.auth_ms)
         response.headers["Server-Timing"] = server_timing_header(trace)
         return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -84,6 +85,12 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             503, "database_unavailable", FRIENDLY_MESSAGES[503], {"Retry-After": "5"}
         )
+
+    @app.errorhandler(RedisError)
+    def handle_store_error(error: RedisError) -> Response:
+        # Raised inside a view, e.g. while login rotates the session ID in a Redis store.
+        app.logger.error("session store error: %s", error.__class__.__name__)
+        return error_response(503, "service_unavailable", STORE_UNAVAILABLE, {"Retry-After": "5"})
 
     @app.errorhandler(InternalServerError)
     def handle_internal_error(error: InternalServerError) -> Response:

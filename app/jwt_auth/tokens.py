@@ -131,15 +131,20 @@ class _SplitTimedJWT(jwt.PyJWT):
         return super()._decode_payload(decoded)
 
 
-_signature_done_at: ContextVar[float] = ContextVar("_signature_done_at")
+_signature_done_at: ContextVar[float | None] = ContextVar("_signature_done_at", default=None)
 # Required claims are set once here rather than merged into the options on every call.
 _jwt = _SplitTimedJWT(options={"require": list(REQUIRED_CLAIMS)})
 
 
 def verify_access_token(token: str) -> dict:
-    """Return the verified claims, or raise TokenRejected saying exactly why not."""
+    """Return the verified claims, or raise TokenRejected saying exactly why not.
+
+    The time is recorded whether the token passes or not: refusing a token costs work too.
+    """
     config = current_app.config
+    trace = current_trace()
     started = time.perf_counter()
+    _signature_done_at.set(None)
     try:
         claims = _jwt.decode(
             token,
@@ -149,21 +154,22 @@ def verify_access_token(token: str) -> dict:
             issuer=config["JWT_ISSUER"],
             leeway=config["JWT_LEEWAY_SECONDS"],
         )
+        if not USER_ID_PATTERN.fullmatch(claims["sub"]):
+            raise TokenRejected("the token's 'sub' claim is not a user id")
+        for name in ("username", "name"):
+            if not isinstance(claims.get(name), str):
+                raise TokenRejected(f"the token's '{name}' claim is missing or not a string")
     except jwt.InvalidAlgorithmError as exc:
         raise TokenRejected(_algorithm_refusal(token)) from exc
     except jwt.InvalidTokenError as exc:
         raise TokenRejected(_reason(exc)) from exc
-    if not USER_ID_PATTERN.fullmatch(claims["sub"]):
-        raise TokenRejected("the token's 'sub' claim is not a user id")
-    for name in ("username", "name"):
-        if not isinstance(claims.get(name), str):
-            raise TokenRejected(f"the token's '{name}' claim is missing or not a string")
-    finished = time.perf_counter()
-
-    trace = current_trace()
+    finally:
+        finished = time.perf_counter()
+        if trace is not None:
+            trace.auth_ms += (finished - started) * 1000
+    split = _signature_done_at.get() or started
     if trace is not None:
-        split = _signature_done_at.get(started)
-        trace.auth_ms += (finished - started) * 1000
+        trace.authenticated = True
         trace.add(
             "signature",
             "Signature verified",

@@ -43,6 +43,7 @@ def load_session_identity(user_id: str) -> Identity | None:
     if trace is not None:
         elapsed = (time.perf_counter() - started) * 1000
         trace.scheme = "session"
+        trace.authenticated = identity is not None
         trace.auth_ms += elapsed
         trace.add(
             "user_info",

@@ -18,16 +18,18 @@ from datetime import UTC, datetime
 from datetime import timedelta as TimeDelta
 from typing import Any
 
+import msgspec
 from cachelib import SimpleCache
-from flask import Flask, g
-from flask_session.base import ServerSideSession, ServerSideSessionInterface
+from flask import Flask, current_app, g
+from flask_session._utils import total_seconds
+from flask_session.base import MsgSpecSerializer, ServerSideSession, ServerSideSessionInterface
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
 from flask_session.sqlalchemy import SqlAlchemySessionInterface
 from itsdangerous import want_bytes
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import ConfigurationError
@@ -41,7 +43,19 @@ STORE_ERRORS = (SQLAlchemyError, RedisError)
 REFRESHED_AT = "_refreshed_at"
 
 SESSION_ID_BYTES = 32
-SESSIONLESS_PREFIXES = ("/jwt/api/", "/static/", "/healthz")
+# Routes that never read the session: the JWT API, and the bare endpoints the benchmark uses as
+# its ceiling (so that "bare" really is Flask alone, not Flask plus an empty session).
+SESSIONLESS_PREFIXES = ("/jwt/api/", "/static/", "/healthz", "/api/ping")
+# Request-scoped flags this module keeps on `g` (reset at the start of every request).
+REQUEST_FLAGS = (
+    "_lab_trace",
+    "session_skipped",
+    "session_store_unavailable",
+    "session_store_expiry",
+    "session_store_hit",
+    "session_cookie_received",
+    "session_refresh_only",
+)
 # secrets.token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -53,7 +67,29 @@ def now() -> float:
 
 def _naive_utcnow() -> datetime:
     # Flask-Session stores naive UTC datetimes; compare like with like.
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.fromtimestamp(now(), UTC).replace(tzinfo=None)
+
+
+class UnreadableSession(ValueError):
+    """A stored session whose bytes are not a msgpack map: treated as no session at all."""
+
+
+class StrictMsgpackSerializer(MsgSpecSerializer):
+    """Flask-Session's msgpack serializer without its fallbacks.
+
+    Flask-Session 0.8 tries JSON and then `pickle.loads` on data msgpack cannot read, so anyone
+    able to write to the store could run code in the app. Here a record is a msgpack map or it
+    is unreadable, and an unreadable record is a miss.
+    """
+
+    def decode(self, serialized_data: bytes) -> dict:
+        try:
+            value = self.decoder.decode(serialized_data)
+        except (msgspec.DecodeError, TypeError) as exc:
+            raise UnreadableSession("session record is not msgpack") from exc
+        if not isinstance(value, dict):
+            raise UnreadableSession("session record is not a map")
+        return value
 
 
 class TracedStoreMixin:
@@ -61,7 +97,15 @@ class TracedStoreMixin:
 
     store_kind = "unknown"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.serializer = StrictMsgpackSerializer(app=self.app, format="msgpack")
+
     def open_session(self, app: Flask, request) -> ServerSideSession:
+        # The first hook of every request. An app context pushed around several requests
+        # (tests, scripts) would otherwise carry these flags from one request to the next.
+        for flag in REQUEST_FLAGS:
+            g.pop(flag, None)
         trace = current_trace()
         if request.path.startswith(SESSIONLESS_PREFIXES):
             # These routes never use the session. Flask opens it eagerly, so without this a
@@ -91,24 +135,42 @@ class TracedStoreMixin:
             return self.session_class(sid=self._generate_sid(self.sid_length))
 
     def _timed_store_call(self, action: str, func, *args):
+        """Run one store operation, counting it and adding its time once.
+
+        A call made inside another (deleting an expired record while reading it) is counted,
+        but its time is already inside the outer call's.
+        """
         trace = current_trace()
+        if trace is None:
+            return func(*args)
+        trace.store_kind = self.store_kind
+        if action == "read":
+            trace.store_reads += 1
+        else:
+            trace.store_writes += 1
+        if trace.store_depth:
+            return func(*args)
+        trace.store_depth += 1
         started = time.perf_counter()
         try:
             return func(*args)
         finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            if trace is not None:
-                trace.store_kind = self.store_kind
-                trace.store_ms += elapsed
-                if action == "read":
-                    trace.store_reads += 1
-                else:
-                    trace.store_writes += 1
+            trace.store_ms += (time.perf_counter() - started) * 1000
+            trace.store_depth -= 1
+
+    def _read_or_discard(self, store_id: str) -> dict | None:
+        try:
+            return super()._retrieve_session_data(store_id)
+        except UnreadableSession:
+            # Corrupt or foreign data under a valid-looking ID: forget it, start afresh.
+            (self.app or current_app).logger.warning("discarded an unreadable session record")
+            self._delete_session(store_id)
+            return None
 
     def _retrieve_session_data(self, store_id: str) -> dict | None:
         trace = current_trace()
         started = time.perf_counter()
-        data = self._timed_store_call("read", super()._retrieve_session_data, store_id)
+        data = self._timed_store_call("read", self._read_or_discard, store_id)
         elapsed = (time.perf_counter() - started) * 1000
         if trace is not None:
             trace.auth_ms += elapsed
@@ -131,7 +193,7 @@ class TracedStoreMixin:
         self._timed_store_call("write", super()._delete_session, store_id)
 
     def save_session(self, app: Flask, session, response) -> None:
-        if g.get("session_skipped"):
+        if session is None or g.get("session_skipped"):
             return
         self._slide_expiry(app, session)
         trace = current_trace()
@@ -164,8 +226,12 @@ class TracedStoreMixin:
             return
         last = session.get(REFRESHED_AT)
         interval = app.config["SESSION_REFRESH_INTERVAL"].total_seconds()
-        if not isinstance(last, int | float) or current - last >= interval:
+        # A timestamp from the future (a clock that jumped back) counts as due, too.
+        if not isinstance(last, int | float) or not 0 <= current - last < interval:
             session[REFRESHED_AT] = int(current)
+            # Only the expiry moves: the store must extend the record if it still exists and
+            # never re-create it, or a refresh racing a logout would bring the session back.
+            g.session_refresh_only = True
 
     def describe_record(self, sid: str) -> dict:
         """What the store holds for this request's session, as already loaded (no new query)."""
@@ -200,8 +266,11 @@ class MigratedSqlAlchemySessionInterface(SqlAlchemySessionInterface):
     def _retrieve_session_data(self, store_id: str) -> dict | None:
         # A Core connection rather than the ORM session: this runs on every request, and the
         # ORM's unit-of-work machinery would cost more than the query itself.
-        with self._read_engine().connect() as conn:
-            row = conn.execute(_SELECT_RECORD, {"session_id": store_id}).first()
+        try:
+            with self._read_engine().connect() as conn:
+                row = conn.execute(_SELECT_RECORD, {"session_id": store_id}).first()
+        except (TypeError, ValueError) as exc:  # a value the column type cannot read back
+            raise UnreadableSession("session record has a corrupt column") from exc
         if row is None:
             return None
         if row.expiry is None or row.expiry <= _naive_utcnow():
@@ -230,13 +299,20 @@ class MigratedSqlAlchemySessionInterface(SqlAlchemySessionInterface):
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
         expiry = _naive_utcnow() + session_lifetime
         payload = self.serializer.encode(session)
-        try:
-            result = db.session.execute(
-                update(SessionRecord)
-                .where(SessionRecord.session_id == store_id)
-                .values(data=payload, expiry=expiry)
+        statement = update(SessionRecord).where(SessionRecord.session_id == store_id)
+        refresh_only = g.get("session_refresh_only", False)
+        if refresh_only:
+            # Concurrent requests may all find the refresh due; the first one moves the expiry
+            # past this threshold and the others then match no row.
+            # A record expiring later than this refresh would set it was written by a clock that
+            # has since gone back: let that one through too, or it would stop sliding.
+            interval = current_app.config["SESSION_REFRESH_INTERVAL"]
+            statement = statement.where(
+                or_(SessionRecord.expiry < expiry - interval, SessionRecord.expiry > expiry)
             )
-            if result.rowcount == 0:
+        try:
+            result = db.session.execute(statement.values(data=payload, expiry=expiry))
+            if result.rowcount == 0 and not refresh_only:
                 db.session.add(SessionRecord(session_id=store_id, data=payload, expiry=expiry))
             db.session.commit()
         except SQLAlchemyError:
@@ -267,11 +343,24 @@ class RedisSessionStore(TracedStoreMixin, RedisSessionInterface):
 
     store_kind = "redis"
 
+    def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
+        if not g.get("session_refresh_only"):
+            return super()._upsert_session(session_lifetime, session, store_id)
+        # SET ... XX: extend the key only if it still exists (see _slide_expiry).
+        data, ttl = self.serializer.encode(session), total_seconds(session_lifetime)
+        self._timed_store_call("write", lambda: self.client.set(store_id, data, ex=ttl, xx=True))
+        g.session_store_expiry = _naive_utcnow() + session_lifetime
+
 
 class MemorySessionStore(TracedStoreMixin, CacheLibSessionInterface):
     """Sessions in this process's memory: fast, but each worker sees only its own sessions."""
 
     store_kind = "memory"
+
+    def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
+        if g.get("session_refresh_only") and not self.cache.has(store_id):
+            return None  # logged out meanwhile: do not bring it back
+        return super()._upsert_session(session_lifetime, session, store_id)
 
     def describe_record(self, sid: str) -> dict:
         info = super().describe_record(sid)

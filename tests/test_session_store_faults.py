@@ -1,0 +1,250 @@
+"""A session store that misbehaves: corrupt records, races with logout, clocks that jump,
+and errors in the middle of a request. None of it may give a 500 or resurrect a session."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import datetime, timedelta
+
+import pytest
+from flask import g
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy import select, update
+
+from app import create_app
+from app.extensions import db
+from app.models import SessionRecord
+from app.session_auth import store as session_store
+from tests.helpers import JwtActions, SessionActions
+from tests.servers import RedisServer, require_binary
+
+COOKIE = "lab_session"
+
+
+class Boom:
+    """Unpickling this would create a file: proof that code ran."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    server = RedisServer(
+        require_binary("redis-server", "redis-server"), tmp_path_factory.mktemp("redis")
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sql", "redis", "memory"])
+def store_app(request, app_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    config = {**app_config, "SESSION_STORE": request.param}
+    if request.param == "redis":
+        server = request.getfixturevalue("redis_server")
+        Redis.from_url(server.url).flushdb()
+        config["REDIS_URL"] = server.url
+    app = create_app(config)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def overwrite_record(app, sid: str, payload: bytes) -> None:
+    key = f"session:{sid}"
+    if app.config["SESSION_STORE"] == "sql":
+        with app.app_context():
+            db.session.execute(
+                update(SessionRecord).where(SessionRecord.session_id == key).values(data=payload)
+            )
+            db.session.commit()
+    else:
+        Redis.from_url(app.config["REDIS_URL"]).set(key, payload)
+
+
+def record_exists(app, sid: str) -> bool:
+    key = f"session:{sid}"
+    kind = app.config["SESSION_STORE"]
+    if kind == "sql":
+        with app.app_context():
+            found = db.session.execute(
+                select(SessionRecord.id).where(SessionRecord.session_id == key)
+            ).first()
+            return found is not None
+    if kind == "redis":
+        return Redis.from_url(app.config["REDIS_URL"]).exists(key) == 1
+    return app.session_interface.cache.has(key)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"\x80garbage", b"\x01", b"", b"\x93\x01\x02\x03", b"not msgpack at all", b"[1,2]"],
+)
+@pytest.mark.parametrize("kind", ["sql", "redis"])
+def test_an_unreadable_record_is_a_miss_not_a_500(
+    request, app_config, tmp_path, monkeypatch, kind, payload
+):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    config = {**app_config, "SESSION_STORE": kind}
+    if kind == "redis":
+        config["REDIS_URL"] = request.getfixturevalue("redis_server").url
+    app = create_app(config)
+    client = app.test_client()
+    SessionActions(client).login()
+    sid = client.get_cookie(COOKIE).value
+    overwrite_record(app, sid, payload)
+    response = client.get("/session/api/me")
+    assert response.status_code == 401
+    assert client.get("/session/profile").status_code == 302
+    assert not record_exists(app, sid) or payload == b""
+
+
+@pytest.mark.parametrize("kind", ["sql", "redis"])
+def test_a_pickled_record_is_never_unpickled(request, app_config, tmp_path, monkeypatch, kind):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    config = {**app_config, "SESSION_STORE": kind}
+    if kind == "redis":
+        config["REDIS_URL"] = request.getfixturevalue("redis_server").url
+    app = create_app(config)
+    client = app.test_client()
+    SessionActions(client).login()
+    sid = client.get_cookie(COOKIE).value
+    marker = tmp_path / "pwned"
+    overwrite_record(app, sid, pickle.dumps(Boom(str(marker))))
+    assert client.get("/session/api/me").status_code == 401
+    assert not marker.exists()
+
+
+def test_a_refresh_racing_a_logout_does_not_bring_the_session_back(store_app):
+    client = store_app.test_client()
+    SessionActions(client).login()
+    sid = client.get_cookie(COOKIE).value
+    interface = store_app.session_interface
+    with store_app.test_request_context("/session/api/me"):
+        session = interface.session_class({"_user_id": "1", "x": 1}, sid=sid)
+        # Another request logs out between this request's read and its save...
+        interface._delete_session(f"session:{sid}")
+        # ...and this request's save is only a due expiry refresh.
+        g.session_refresh_only = True
+        interface._upsert_session(timedelta(hours=1), session, f"session:{sid}")
+    assert not record_exists(store_app, sid)
+    replay = store_app.test_client()
+    replay.set_cookie(COOKIE, sid)
+    assert replay.get("/session/api/me").status_code == 401
+
+
+def test_a_due_refresh_extends_a_live_session(store_app, monkeypatch):
+    client = store_app.test_client()
+    SessionActions(client).login()
+    interval = store_app.config["SESSION_REFRESH_INTERVAL"].total_seconds()
+    real = session_store.now()
+    monkeypatch.setattr(session_store, "now", lambda: real + interval + 5)
+    refreshed = client.get("/session/api/me")
+    assert refreshed.status_code == 200
+    assert "lab_session=" in refreshed.headers.get("Set-Cookie", "")
+
+
+def test_a_timestamp_from_the_future_is_refreshed_not_frozen(store_app, monkeypatch):
+    """A clock that ran an hour ahead once must not stop the expiry from sliding afterwards."""
+    client = store_app.test_client()
+    SessionActions(client).login()
+    real = session_store.now()
+    monkeypatch.setattr(session_store, "now", lambda: real + 3600)
+    assert client.get("/session/api/me").status_code == 200  # writes _refreshed_at an hour ahead
+    monkeypatch.setattr(session_store, "now", lambda: real + 10)
+    response = client.get("/session/api/me")
+    assert response.status_code == 200
+    # The due refresh rewrote the timestamp back to the present clock (also on SQL, where the
+    # record's expiry, written an hour ahead, is later than the one the refresh would set).
+    later = client.get("/session/profile").get_data(as_text=True)
+    assert f"&#34;_refreshed_at&#34;: {int(real + 10)}" in later
+
+
+def test_redis_failing_during_login_gives_503(app_config, tmp_path, monkeypatch, redis_server):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({**app_config, "SESSION_STORE": "redis", "REDIS_URL": redis_server.url})
+    client = app.test_client()
+    page = client.get("/session/login")
+    assert page.status_code == 200
+
+    def refuse(*args, **kwargs):
+        raise RedisConnectionError("connection refused")
+
+    monkeypatch.setattr(app.session_interface.client, "delete", refuse)
+    from tests.helpers import csrf_token_from
+
+    response = client.post(
+        "/session/login",
+        data={
+            "username": "alice",
+            "password": "wonderland",
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 503
+    assert "session store is unavailable" in response.get_data(as_text=True)
+
+
+def test_rejected_tokens_cost_time_but_do_not_enter_the_medians(app, client, jwt_auth):
+    token = jwt_auth.token()
+    for _ in range(3):
+        jwt_auth.get("/jwt/api/me", token)
+    for _ in range(10):
+        bad = jwt_auth.get("/jwt/api/me", token[:-3] + "AAA")
+        assert bad.status_code == 401
+        desc_ms = float(bad.headers["Server-Timing"].split("dur=", 1)[1].split(",", 1)[0])
+        assert desc_ms > 0  # refusing a token is work too, and it is measured
+    for _ in range(5):
+        client.get("/jwt/api/me")  # no token at all
+    summary = app.extensions["lab_recent_auth"].summary()
+    assert summary["jwt"]["count"] == 3
+    assert summary["jwt"]["median_ms"] > 0
+
+
+def test_a_record_with_a_corrupt_expiry_is_a_miss(app, client, session_auth):
+    from sqlalchemy import text
+
+    session_auth.login()
+    with app.app_context():
+        db.session.execute(text("UPDATE sessions SET expiry = 12345"))
+        db.session.commit()
+    assert client.get("/session/api/me").status_code == 401
+
+
+def test_an_expired_record_counts_one_read_and_one_write_timed_once(app, client, session_auth):
+    session_auth.login()
+    with app.app_context():
+        db.session.execute(update(SessionRecord).values(expiry=datetime(2000, 1, 1)))
+        db.session.commit()
+    body = client.get("/inspect/api/request").get_json()
+    store = body["trace"]["store"]
+    assert (store["reads"], store["writes"]) == (1, 1)
+    lookup = next(s for s in body["trace"]["steps"] if s["key"] == "store_lookup")
+    assert store["ms"] <= lookup["ms"] + 0.001  # the delete's time is inside the read's
+
+
+def test_flags_do_not_leak_between_requests_in_one_app_context(app, client, jwt_auth):
+    token = jwt_auth.token()
+    with app.app_context():
+        jwt_auth.get("/jwt/api/me", token)  # a sessionless request
+        page = client.get("/session/login")  # must still get its session and cookie
+        assert "lab_session=" in page.headers.get("Set-Cookie", "")
+
+
+def test_the_bare_endpoint_is_flask_alone(client):
+    response = client.get("/api/ping")
+    assert response.get_json() == {"pong": True}
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+
+
+def test_a_jwt_request_with_a_session_cookie_is_still_sessionless(client, session_auth):
+    session_auth.login()
+    token = JwtActions(client).token()
+    response = JwtActions(client).get("/jwt/api/me", token)
+    assert "Set-Cookie" not in response.headers
