@@ -50,10 +50,11 @@ def require_binary(name: str, package: str) -> str:
 
 
 class RedisServer:
-    """A throwaway redis-server on a free loopback port, with persistence off."""
+    """A throwaway redis-server on a free loopback port and a unix socket, persistence off."""
 
     def __init__(self, binary: str, workdir: Path) -> None:
         self.port = free_port()
+        self.socket = workdir / f"redis-{self.port}.sock"
         self.process = subprocess.Popen(
             [
                 binary,
@@ -61,6 +62,10 @@ class RedisServer:
                 str(self.port),
                 "--bind",
                 "127.0.0.1",
+                "--unixsocket",
+                str(self.socket),
+                "--unixsocketperm",
+                "700",
                 "--save",
                 "",
                 "--appendonly",
@@ -76,6 +81,11 @@ class RedisServer:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def socket_url(self) -> str:
+        """The same server over its unix socket, as a co-located Redis is usually reached."""
+        return f"unix://{self.socket}?db=0"
 
     def stop(self) -> None:
         self.process.terminate()

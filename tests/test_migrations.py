@@ -60,3 +60,25 @@ def test_models_and_migrations_agree(app):
     with app.app_context(), db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+def test_session_cleanup_deletes_only_expired_records(app, runner):
+    """SQL has no TTL: `flask session_cleanup` (from Flask-Session) clears what has expired."""
+    from datetime import datetime
+
+    from app.models import SessionRecord
+
+    with app.app_context():
+        far = datetime(2999, 1, 1)
+        db.session.add_all(
+            [
+                SessionRecord(session_id="session:old", data=b"\x80", expiry=datetime(2000, 1, 1)),
+                SessionRecord(session_id="session:live", data=b"\x80", expiry=far),
+            ]
+        )
+        db.session.commit()
+    result = runner.invoke(args=["session_cleanup"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        left = set(db.session.execute(select(SessionRecord.session_id)).scalars())
+    assert left == {"session:live"}

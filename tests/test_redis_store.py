@@ -138,3 +138,14 @@ def test_redis_down_means_503_for_sessions_while_jwt_keeps_working(
     assert signup.status_code == 503
     jwt = JwtActions(client)
     assert jwt.get("/jwt/api/me", jwt.token()).status_code == 200
+
+
+def test_redis_over_a_unix_socket(app_config, redis_server, redis_client, tmp_path, monkeypatch):
+    """REDIS_URL=unix:///path: how a Redis on the same host is best reached."""
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({**app_config, "SESSION_STORE": "redis", "REDIS_URL": redis_server.socket_url})
+    client = app.test_client()
+    SessionActions(client).login()
+    sid = client.get_cookie(COOKIE).value
+    assert redis_client.exists(f"session:{sid}") == 1  # the same server, seen over TCP
+    assert client.get("/session/api/me").get_json()["username"] == "alice"
