@@ -13,6 +13,7 @@ from app import create_app
 from app.accounts.cli import seed_demo_users
 from app.extensions import db
 from tests.helpers import JwtActions, SessionActions, StatementCounter
+from tests.servers import RedisServer, require_binary
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 TEST_JWT_SECRET = "test-jwt-signing-key-long-enough-even-for-hs512-0123456789abcdefghij"
@@ -53,6 +54,16 @@ def make_test_config(db_path: Path, **overrides) -> dict:
     }
     config.update(overrides)
     return config
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One real redis-server for the whole run (tests flush it as they need)."""
+    server = RedisServer(
+        require_binary("redis-server", "redis-server"), tmp_path_factory.mktemp("redis")
+    )
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

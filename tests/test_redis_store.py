@@ -8,18 +8,8 @@ from redis import Redis
 from app import create_app
 from app.extensions import db
 from tests.helpers import JwtActions, SessionActions
-from tests.servers import RedisServer, require_binary
 
 COOKIE = "lab_session"
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer(
-        require_binary("redis-server", "redis-server"), tmp_path_factory.mktemp("redis")
-    )
-    yield server
-    server.stop()
 
 
 @pytest.fixture

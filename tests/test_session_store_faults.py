@@ -17,7 +17,6 @@ from app.extensions import db
 from app.models import SessionRecord
 from app.session_auth import store as session_store
 from tests.helpers import JwtActions, SessionActions
-from tests.servers import RedisServer, require_binary
 
 COOKIE = "lab_session"
 
@@ -30,15 +29,6 @@ class Boom:
 
     def __reduce__(self):
         return (open, (self.path, "w"))
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer(
-        require_binary("redis-server", "redis-server"), tmp_path_factory.mktemp("redis")
-    )
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["sql", "redis", "memory"])
@@ -81,22 +71,27 @@ def record_exists(app, sid: str) -> bool:
     return app.session_interface.cache.has(key)
 
 
-@pytest.mark.parametrize(
-    "payload",
-    [b"\x80garbage", b"\x01", b"", b"\x93\x01\x02\x03", b"not msgpack at all", b"[1,2]"],
-)
-@pytest.mark.parametrize("kind", ["sql", "redis"])
-def test_an_unreadable_record_is_a_miss_not_a_500(
-    request, app_config, tmp_path, monkeypatch, kind, payload
-):
+@pytest.fixture(params=["sql", "redis"])
+def signed_in_byte_store(request, app_config, tmp_path, monkeypatch):
+    """Alice signed in, with a store that keeps bytes (SQL or Redis): (app, client, sid)."""
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    config = {**app_config, "SESSION_STORE": kind}
-    if kind == "redis":
+    config = {**app_config, "SESSION_STORE": request.param}
+    if request.param == "redis":
         config["REDIS_URL"] = request.getfixturevalue("redis_server").url
     app = create_app(config)
     client = app.test_client()
     SessionActions(client).login()
-    sid = client.get_cookie(COOKIE).value
+    yield app, client, client.get_cookie(COOKIE).value
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"\x80garbage", b"\x01", b"", b"\x93\x01\x02\x03", b"not msgpack at all", b"[1,2]"],
+)
+def test_an_unreadable_record_is_a_miss_not_a_500(signed_in_byte_store, payload):
+    app, client, sid = signed_in_byte_store
     overwrite_record(app, sid, payload)
     response = client.get("/session/api/me")
     assert response.status_code == 401
@@ -104,16 +99,8 @@ def test_an_unreadable_record_is_a_miss_not_a_500(
     assert not record_exists(app, sid) or payload == b""
 
 
-@pytest.mark.parametrize("kind", ["sql", "redis"])
-def test_a_pickled_record_is_never_unpickled(request, app_config, tmp_path, monkeypatch, kind):
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    config = {**app_config, "SESSION_STORE": kind}
-    if kind == "redis":
-        config["REDIS_URL"] = request.getfixturevalue("redis_server").url
-    app = create_app(config)
-    client = app.test_client()
-    SessionActions(client).login()
-    sid = client.get_cookie(COOKIE).value
+def test_a_pickled_record_is_never_unpickled(signed_in_byte_store, tmp_path):
+    app, client, sid = signed_in_byte_store
     marker = tmp_path / "pwned"
     overwrite_record(app, sid, pickle.dumps(Boom(str(marker))))
     assert client.get("/session/api/me").status_code == 401
