@@ -58,6 +58,8 @@ clean:
 
 ## Throughput and latency of each scheme under gunicorn, measured with wrk (apt-get install wrk).
 bench: dev-install
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk (Debian)"; apt-get update -qq && apt-get install -y -qq wrk; } \
+	  || { echo "wrk is missing and could not be installed: run 'apt-get install wrk' as root."; exit 1; }
 	$(PY) bench/run.py --json bench/results/latest.json
 
 ## Where each scheme's time goes: in-process timings and a pyinstrument call tree.

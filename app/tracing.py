@@ -61,6 +61,7 @@ class RequestTrace:
     # True once the request proved who it is; only such requests feed the rolling medians.
     authenticated: bool = False
     store_depth: int = 0  # nesting of store calls, so inner calls are not timed twice
+    diagnostic: bool = False  # a request that is not one scheme's ordinary use: no medians
 
     @property
     def sql_count(self) -> int:
@@ -220,9 +221,9 @@ def init_tracing(app: Flask, engine: Engine) -> None:
     @app.after_request
     def _add_server_timing(response: Response) -> Response:
         trace = current_trace()
-        if trace is None or request.path.startswith("/static/"):
+        if trace is None:
             return response
-        if trace.scheme and trace.authenticated:
+        if trace.scheme and trace.authenticated and not trace.diagnostic:
             app.extensions["lab_recent_auth"].add(trace.scheme, trace.auth_ms)
         response.headers["Server-Timing"] = server_timing_header(trace)
         return response

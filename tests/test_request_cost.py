@@ -111,7 +111,9 @@ def test_server_timing_on_session_and_jwt_responses(client, session_auth, jwt_au
     assert "app" in jwt_timing
 
 
-@pytest.mark.parametrize("path", ["/", "/inspect", "/session/login", "/jwt/profile", "/healthz"])
+@pytest.mark.parametrize(
+    "path", ["/", "/inspect", "/session/login", "/jwt/profile", "/healthz", "/static/css/site.css"]
+)
 def test_every_page_carries_server_timing(client, path):
     assert "db;desc=" in client.get(path).headers["Server-Timing"]
 
@@ -209,3 +211,26 @@ def test_concurrent_workers_never_hit_database_is_locked(tmp_path):
     assert failures == []
     assert "database is locked" not in log
     assert "Traceback" not in log
+
+
+def test_inspect_measures_each_scheme_separately_and_feeds_no_median(
+    app, client, session_auth, jwt_auth
+):
+    session_auth.login()
+    token = jwt_auth.token()
+    body = client.get(
+        "/inspect/api/request", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    session_keys = [s["key"] for s in body["trace"]["steps"]]
+    jwt_keys = [s["key"] for s in body["jwt"]["trace"]["steps"]]
+    assert "store_lookup" in session_keys and "signature" not in session_keys
+    assert jwt_keys == ["token", "signature", "claims", "response"]
+    assert body["jwt"]["trace"]["store"]["reads"] == 0
+    assert app.extensions["lab_recent_auth"].summary() == {}
+
+
+def test_inspect_page_lights_the_session_flow_with_this_page_load(client, session_auth):
+    session_auth.login()
+    html = client.get("/inspect").get_data(as_text=True)
+    assert 'done" data-step="store_lookup"' in html
+    assert "lit by this page load, measured" in html

@@ -92,7 +92,13 @@ def test_planted_session_id_is_not_adopted(app, client, session_auth):
 
 @pytest.mark.parametrize(
     ("username", "password"),
-    [("alice", "wrong-password"), ("nobody", "wonderland"), ("ALICE", "nope-nope")],
+    [
+        ("alice", "wrong-password"),
+        ("nobody", "wonderland"),
+        ("ALICE", "nope-nope"),
+        ("a" * 100, "wonderland"),
+        ("alice bob", "wonderland"),
+    ],
 )
 def test_failed_login_is_401_with_one_generic_message(client, session_auth, username, password):
     response = session_auth.login(username, password)

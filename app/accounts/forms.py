@@ -25,7 +25,8 @@ class TextForm(FlaskForm):
 
 
 class LoginForm(TextForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    # No length rule here: a name nobody could have is answered like any wrong credential (401).
+    username = StringField("Username", validators=[DataRequired(), Length(max=256)])
     password = PasswordField(
         "Password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)]
     )

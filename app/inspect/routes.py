@@ -8,9 +8,10 @@ from flask import Blueprint, current_app, jsonify, render_template, request, ses
 from flask_login import current_user
 
 from app.display import describe_authorization, mask_secret, utc_time
+from app.flows import JWT_USAGE, SESSION_USAGE
 from app.jwt_auth.routes import read_bearer_token
 from app.jwt_auth.tokens import TokenRejected, verify_access_token
-from app.tracing import current_trace, recent_auth_costs
+from app.tracing import RequestTrace, current_trace, recent_auth_costs
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
 
@@ -40,24 +41,40 @@ def session_view() -> dict:
 
 
 def jwt_view() -> dict:
-    """What the server can say about the bearer token of this request: it stores nothing."""
+    """What the server can say about the bearer token of this request: it stores nothing.
+
+    The check is traced on its own: this request may also carry a session, and the two
+    schemes' costs must not be added into one figure.
+    """
     try:
         token = read_bearer_token()
     except TokenRejected as rejected:
         return {"present": True, "valid": False, "reason": rejected.reason}
     if token is None:
         return {"present": False}
+    jwt_trace = RequestTrace(scheme="jwt")
+    jwt_trace.add("token", "Token received", detail=f"{len(token)} characters, Bearer header")
     try:
-        claims = verify_access_token(token)
+        claims = verify_access_token(token, trace=jwt_trace)
     except TokenRejected as rejected:
         return {"present": True, "valid": False, "reason": rejected.reason}
-    return {"present": True, "valid": True, "username": claims["username"], "exp": claims["exp"]}
+    jwt_trace.add("response", "Response sent")
+    return {
+        "present": True,
+        "valid": True,
+        "username": claims["username"],
+        "exp": claims["exp"],
+        "trace": jwt_trace.to_dict(),
+    }
 
 
 @bp.get("")
 def index():
     """The page navigation itself: the browser sends cookies, never the token."""
-    current_trace()
+    trace = current_trace()
+    signed_in = current_user.is_authenticated  # loads the user now, so the trace includes it
+    if signed_in:
+        trace.add("response", "Response sent")
     return render_template(
         "inspect/index.html",
         cookies=received_cookies(),
@@ -67,12 +84,19 @@ def index():
         costs=recent_auth_costs(current_app),
         worker_pid=os.getpid(),
         store_kind=current_app.config["SESSION_STORE"],
+        trace=trace if signed_in else None,
+        session_usage=SESSION_USAGE,
+        jwt_usage=JWT_USAGE,
     )
 
 
 @bp.get("/api/request")
 def api_request():
     """Echo what this fetch carried, as the server received it (masked), and what it stores."""
+    # A diagnostic that may do both schemes' work at once: it feeds neither scheme's medians.
+    current_trace().diagnostic = True
+    if current_user.is_authenticated:
+        current_trace().add("response", "Response sent")
     return jsonify(
         cookies=received_cookies(),
         authorization=describe_authorization(request.headers.get("Authorization")),

@@ -20,30 +20,38 @@ COMPARISON = (
         "session": "On the server, in the session store",
         "jwt": "In the token, held by the client",
         "see": ("inspect.index", "server-keeps"),
+        "labs": (("session_auth.profile", "trace", "the session record"),),
     },
     {
         "question": "What does the client send with each request?",
         "session": "A cookie with a meaningless ID, sent by the browser itself",
         "jwt": "The token, in an Authorization header added by JavaScript",
         "see": ("inspect.index", "browser-sends"),
+        "labs": (("jwt_auth.profile", "trace", "the Bearer call"),),
     },
     {
         "question": "Does each request need the database?",
         "session": "Yes: every request looks the session up in the store (SQL or Redis)",
         "jwt": "Not to know who you are; only for data the token does not carry",
         "see": ("inspect.index", "cost"),
+        "labs": (
+            ("session_auth.profile", "trace", "session steps"),
+            ("jwt_auth.profile", "trace", "JWT steps"),
+        ),
     },
     {
         "question": "Can the client read the auth data?",
         "session": "No: the cookie is HttpOnly and holds only an ID",
         "jwt": "Yes: anyone holding the token can decode its payload",
         "see": ("inspect.index", "js-reads"),
+        "labs": (("jwt_auth.profile", "token-heading", "the decoded token"),),
     },
     {
         "question": "How easily does it scale out?",
         "session": "Every instance must share one session store",
         "jwt": "Every instance needs only the signing key",
         "see": ("inspect.index", "scaling"),
+        "labs": (),
     },
 )
 

@@ -1,5 +1,5 @@
 // The inspect page: what this page's JavaScript can read, and what a fetch() actually sends.
-import { describeTrace } from "./flow-marks.js";
+import { describeTrace, markFlow } from "./flow-marks.js";
 import { decodeToken, pretty, storedToken } from "./token.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -93,7 +93,15 @@ async function showFetch(token) {
     $("[data-fetch-session-verdict]").textContent = body.session.authenticated
       ? ", which found your session too"
       : ", which knows no signed-in session for this browser";
-    $("[data-fetch-trace]").textContent = `The fetch above: ${describeTrace(body.trace)}`;
+    const parts = [];
+    if (body.session.authenticated) parts.push(`Session lookup: ${describeTrace(body.trace)}`);
+    if (body.jwt.trace) {
+      markFlow("jwt-usage", body.jwt.trace);
+      parts.push(`Token check: ${describeTrace(body.jwt.trace)}`);
+    }
+    $("[data-fetch-trace]").textContent = parts.length
+      ? `The fetch in section 2, measured per scheme. ${parts.join(" ")}`
+      : "The fetch in section 2 carried neither a session nor a token, so there was nothing to check.";
   } catch {
     list.replaceChildren(listItem("The request failed; reload the page to try again."));
   }

@@ -109,3 +109,22 @@ def test_inspect_when_signed_in_under_neither(page, base):
     expect(page.locator("[data-session-cookie-verdict]")).to_contain_text("not signed in")
     expect(page.locator("[data-token-verdict]")).to_contain_text("null")
     expect(page.locator("[data-fetch-received]")).to_contain_text("Authorization: none")
+
+
+def test_the_token_alone_is_enough_even_when_the_browser_holds_a_session(page, context, base):
+    session_login(page, base)
+    jwt_login(page, base)
+    assert any(c["name"] == COOKIE for c in context.cookies())  # the browser has a session cookie
+    seen = []
+
+    def strip_cookies(route):
+        headers = {k: v for k, v in route.request.headers.items() if k.lower() != "cookie"}
+        seen.append(route.request.headers)
+        route.continue_(headers=headers)  # whatever the page sent, the server gets no cookie
+
+    page.route("**/jwt/api/me*", strip_cookies)
+    with page.expect_response(lambda r: "/jwt/api/me" in r.url) as caught:
+        page.goto(f"{base}/jwt/profile")
+    assert caught.value.status == 200
+    assert seen and "cookie" not in seen[0] and seen[0]["authorization"].startswith("Bearer ")
+    expect(page.locator("[data-me-status]")).to_have_text("200 OK")
