@@ -18,7 +18,6 @@ from app.errors.handlers import register_error_handlers
 from app.extensions import csrf, db, login_manager, migrate
 from app.inspect.routes import bp as inspect_bp
 from app.jwt_auth.routes import bp as jwt_bp
-from app.jwt_auth.tokens import readable_time
 from app.main.routes import bp as main_bp
 from app.session_auth import identity  # noqa: F401  (registers Flask-Login's user loader)
 from app.session_auth.routes import bp as session_bp
@@ -121,7 +120,6 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters["readable_time"] = readable_time
     app.jinja_env.filters["utc_time"] = utc_time
     # Like tojson, but keeps "…" and Korean readable; Jinja's autoescape still applies.
     app.jinja_env.filters["pretty_json"] = lambda value: json.dumps(

@@ -18,7 +18,7 @@ def describe_cookie(value: str | None) -> dict:
     """What the server received for a cookie, masked."""
     if value is None:
         return {"present": False}
-    return {"present": True, "masked": mask_secret(value), "length": len(value)}
+    return {"present": True, "masked": mask_secret(value)}
 
 
 def describe_authorization(header: str | None) -> dict:

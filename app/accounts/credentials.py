@@ -83,7 +83,8 @@ def validate_display_name(raw: str, fallback: str) -> str:
     return name or fallback
 
 
-def _encodable(text: str) -> bool:
+def is_encodable(text: str) -> bool:
+    """Whether `text` is real Unicode text: JSON can carry lone surrogates, UTF-8 cannot."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -93,7 +94,7 @@ def _encodable(text: str) -> bool:
 
 def authenticate(username: str, password: str) -> User | None:
     """Return the user these credentials belong to, or None; the same cost either way."""
-    if not _encodable(password):
+    if not is_encodable(password):
         return None  # werkzeug would raise on it; it cannot be anyone's password anyway
     user = None
     try:

@@ -6,7 +6,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.accounts.credentials import DISPLAY_NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH
+from app.accounts.credentials import PASSWORD_MAX_LENGTH
 
 
 class TextForm(FlaskForm):
@@ -39,4 +39,3 @@ class SignupForm(TextForm):
 
     # The real rules live in credentials.py and are applied in the view, so sign-up, login and
     # the JSON API cannot drift apart.
-    display_name_max = DISPLAY_NAME_MAX_LENGTH

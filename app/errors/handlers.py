@@ -45,11 +45,14 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
     return response
 
 
+def store_unavailable_response() -> Response:
+    """The one answer for a session store that cannot be reached: 503, retry shortly."""
+    return error_response(503, "service_unavailable", STORE_UNAVAILABLE, {"Retry-After": "5"})
+
+
 def replace_with_unavailable(response: Response) -> None:
     """Turn an already-built response into a 503, for failures found after the view ran."""
-    replacement = error_response(
-        503, "service_unavailable", STORE_UNAVAILABLE, {"Retry-After": "5"}
-    )
+    replacement = store_unavailable_response()
     response.status_code = 503
     response.set_data(replacement.get_data())
     response.headers["Content-Type"] = replacement.headers["Content-Type"]
@@ -68,8 +71,6 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(error: HTTPException) -> Response:
         status = error.code or 500
         message = FRIENDLY_MESSAGES.get(status, error.description or "The request failed.")
-        if status == 503 and error.description == STORE_UNAVAILABLE:
-            message = STORE_UNAVAILABLE
         if status == 413:
             limit_kib = app.config["MAX_CONTENT_LENGTH"] // 1024
             message = f"The request body is too large: the limit is {limit_kib} KiB."
@@ -90,7 +91,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_store_error(error: RedisError) -> Response:
         # Raised inside a view, e.g. while login rotates the session ID in a Redis store.
         app.logger.error("session store error: %s", error.__class__.__name__)
-        return error_response(503, "service_unavailable", STORE_UNAVAILABLE, {"Retry-After": "5"})
+        return store_unavailable_response()
 
     @app.errorhandler(InternalServerError)
     def handle_internal_error(error: InternalServerError) -> Response:

@@ -9,7 +9,7 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, render_template, request
 from sqlalchemy import select
 
-from app.accounts.credentials import authenticate
+from app.accounts.credentials import authenticate, is_encodable
 from app.extensions import csrf, db
 from app.flows import JWT_CREATION, JWT_USAGE
 from app.jwt_auth.tokens import (
@@ -39,14 +39,8 @@ def read_json_object() -> dict | None:
 
 
 def is_text(value: object) -> bool:
-    """A non-empty string that can be encoded as UTF-8 (JSON allows lone surrogates; we do not)."""
-    if not isinstance(value, str) or value == "":
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    """A non-empty string of real Unicode text."""
+    return isinstance(value, str) and value != "" and is_encodable(value)
 
 
 def bearer_challenge(reason: str | None = None, code: str = "invalid_token") -> str:

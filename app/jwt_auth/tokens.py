@@ -13,7 +13,6 @@ import time
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import jwt
 from flask import current_app
@@ -189,7 +188,3 @@ def verify_access_token(token: str, trace: RequestTrace | None = None) -> dict:
 def identity_from_claims(claims: dict) -> Identity:
     """Who the token speaks for, built from the claims alone."""
     return Identity(int(claims["sub"]), claims["username"], claims["name"])
-
-
-def readable_time(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     g,
     jsonify,
@@ -24,7 +23,7 @@ from sqlalchemy import select
 from app.accounts.credentials import Identity, authenticate
 from app.accounts.forms import LoginForm
 from app.display import describe_cookie, mask_secret
-from app.errors.handlers import STORE_UNAVAILABLE
+from app.errors.handlers import store_unavailable_response
 from app.extensions import db
 from app.flows import SESSION_CREATION, SESSION_USAGE
 from app.models import Note
@@ -201,4 +200,5 @@ def api_notes():
 def require_session_store():
     """Session pages cannot work without the store: say so with a 503, not a login loop."""
     if g.get("session_store_unavailable"):
-        abort(503, description=STORE_UNAVAILABLE)
+        return store_unavailable_response()
+    return None

@@ -52,8 +52,6 @@ REQUEST_FLAGS = (
     "session_skipped",
     "session_store_unavailable",
     "session_store_expiry",
-    "session_store_hit",
-    "session_cookie_received",
     "session_refresh_only",
 )
 # secrets.token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
@@ -114,7 +112,6 @@ class TracedStoreMixin:
             g.session_skipped = True
             return self.session_class(sid=self._generate_sid(self.sid_length))
         raw = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
-        g.session_cookie_received = raw is not None
         if raw is not None:
             trace.add("cookie", "Cookie received", detail=f"{len(raw)} characters")
             if not SESSION_ID_PATTERN.fullmatch(raw):
@@ -169,18 +166,19 @@ class TracedStoreMixin:
 
     def _retrieve_session_data(self, store_id: str) -> dict | None:
         trace = current_trace()
-        started = time.perf_counter()
+        if trace is None:
+            return self._read_or_discard(store_id)
+        store_ms_before = trace.store_ms
         data = self._timed_store_call("read", self._read_or_discard, store_id)
-        elapsed = (time.perf_counter() - started) * 1000
-        if trace is not None:
-            trace.auth_ms += elapsed
-            trace.add(
-                "store_lookup",
-                "Session looked up in the store",
-                elapsed,
-                f"{self.store_kind} store, {'hit' if data is not None else 'miss'}",
-            )
-        g.session_store_hit = data is not None
+        # The lookup is the outermost store call: its time is what it added to store_ms.
+        elapsed = trace.store_ms - store_ms_before
+        trace.auth_ms += elapsed
+        trace.add(
+            "store_lookup",
+            "Session looked up in the store",
+            elapsed,
+            f"{self.store_kind} store, {'hit' if data is not None else 'miss'}",
+        )
         return data
 
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
@@ -361,11 +359,6 @@ class MemorySessionStore(TracedStoreMixin, CacheLibSessionInterface):
         if g.get("session_refresh_only") and not self.cache.has(store_id):
             return None  # logged out meanwhile: do not bring it back
         return super()._upsert_session(session_lifetime, session, store_id)
-
-    def describe_record(self, sid: str) -> dict:
-        info = super().describe_record(sid)
-        info["note"] = "in this worker's memory only"
-        return info
 
 
 def create_session_store(app: Flask) -> ServerSideSessionInterface:
