@@ -12,11 +12,8 @@ from sqlalchemy import event
 from app import create_app
 from app.accounts.cli import seed_demo_users
 from app.extensions import db
-from tests.helpers import JwtActions, SessionActions, StatementCounter
+from tests.helpers import TEST_JWT_SECRET, TEST_SECRET, JwtActions, SessionActions, StatementCounter
 from tests.servers import RedisServer, require_binary
-
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
-TEST_JWT_SECRET = "test-jwt-signing-key-long-enough-even-for-hs512-0123456789abcdefghij"
 
 # Variables a developer's shell might carry that would change what the tests see.
 APP_ENV_VARS = (
@@ -88,12 +85,25 @@ def app_config(seeded_database, tmp_path) -> dict:
 
 
 @pytest.fixture
-def app(app_config, tmp_path, monkeypatch):
+def make_app(app_config, tmp_path, monkeypatch):
+    """Build apps on this test's database, with extra settings; their engines close after."""
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    application = create_app(app_config)
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    built = []
+
+    def build(**overrides):
+        application = create_app({**app_config, **overrides})
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

@@ -2,6 +2,42 @@
 
 from __future__ import annotations
 
+import base64
+import time
+
+import jwt
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+TEST_JWT_SECRET = "test-jwt-signing-key-long-enough-even-for-hs512-0123456789abcdefghij"
+ISSUER = "session-vs-jwt-lab"
+AUDIENCE = "session-vs-jwt-lab:api"
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def good_claims(**changes) -> dict:
+    """The claims the site issues, valid now; a change of None drops that claim."""
+    now = int(time.time())
+    claims = {
+        "sub": "1",
+        "username": "alice",
+        "name": "Alice Liddell",
+        "iat": now,
+        "exp": now + 600,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "jti": "abc123",
+    }
+    claims.update(changes)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def forge(claims: dict, key: str = TEST_JWT_SECRET, algorithm: str = "HS256", headers=None) -> str:
+    """Sign arbitrary claims, as an attacker with (or without) the right key would."""
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+
 
 class StatementCounter:
     """Counts the SQL statements an engine really runs, split into reads and writes."""

@@ -36,17 +36,22 @@ def wait_for_port(port: int, timeout: float = 15.0) -> None:
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
 
+def require_installed(found, what: str, package: str):
+    """Return `found`; if it is None, skip on a developer machine and fail when CI is set."""
+    if found is None:
+        message = f"{what} is not installed (apt-get install {package})"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI must run these tests", pytrace=False)
+        pytest.skip(message)
+    return found
+
+
 def require_binary(name: str, package: str) -> str:
     """The path of a server binary; skip without it locally, fail without it in CI."""
     path = shutil.which(name) or (
         f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None
     )
-    if path is None:
-        message = f"{name} is not installed (apt-get install {package})"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI must run these tests", pytrace=False)
-        pytest.skip(message)
-    return path
+    return require_installed(path, name, package)
 
 
 class RedisServer:
@@ -176,13 +181,7 @@ def find_postgres_bin() -> Path | None:
 
 
 def require_postgres_bin() -> Path:
-    path = find_postgres_bin()
-    if path is None:
-        message = "PostgreSQL is not installed (apt-get install postgresql)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI must run these tests", pytrace=False)
-        pytest.skip(message)
-    return path
+    return require_installed(find_postgres_bin(), "PostgreSQL", "postgresql")
 
 
 class PostgresServer:

@@ -120,21 +120,19 @@ def test_database_urls_from_paas_platforms_are_normalised(url, expected):
     assert normalise_database_url(url) == expected
 
 
-def test_create_app_twice_in_one_process(app_config, tmp_path, monkeypatch):
+def test_create_app_twice_in_one_process(make_app):
     """Flask-Session's own SQLAlchemy backend fails this (its issue #245); ours must not."""
     from tests.helpers import SessionActions
 
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    first = create_app(app_config)
-    second = create_app(app_config)
+    first = make_app()
+    second = make_app()
     for app in (first, second):
         client = app.test_client()
         assert SessionActions(client).login().status_code == 302
         assert client.get("/session/api/me").get_json()["username"] == "alice"
 
 
-def test_invalid_session_store_name_is_refused(app_config, tmp_path, monkeypatch):
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+def test_invalid_session_store_name_is_refused(make_app, monkeypatch):
     monkeypatch.setenv("SESSION_STORE", "mongo")
     with pytest.raises(ConfigurationError, match="SESSION_STORE"):
-        create_app({**app_config, "SESSION_STORE": "mongo"})
+        make_app(SESSION_STORE="mongo")

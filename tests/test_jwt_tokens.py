@@ -9,34 +9,7 @@ import time
 import jwt
 import pytest
 
-from tests.conftest import TEST_JWT_SECRET
-
-ISSUER = "session-vs-jwt-lab"
-AUDIENCE = "session-vs-jwt-lab:api"
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def forge(claims: dict, key: str = TEST_JWT_SECRET, algorithm: str = "HS256", headers=None) -> str:
-    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
-
-
-def good_claims(**changes) -> dict:
-    now = int(time.time())
-    claims = {
-        "sub": "1",
-        "username": "alice",
-        "name": "Alice Liddell",
-        "iat": now,
-        "exp": now + 600,
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "jti": "abc123",
-    }
-    claims.update(changes)
-    return {k: v for k, v in claims.items() if v is not None}
+from tests.helpers import AUDIENCE, ISSUER, TEST_JWT_SECRET, b64url, forge, good_claims
 
 
 def test_token_endpoint_returns_a_bearer_token(client):
@@ -74,13 +47,11 @@ def test_each_token_has_its_own_jti(jwt_auth):
     assert decode(first)["jti"] != decode(second)["jti"]
 
 
-def test_token_lifetime_is_configurable(app_config, tmp_path, monkeypatch):
-    from app import create_app
+def test_token_lifetime_is_configurable(make_app, monkeypatch):
     from tests.helpers import JwtActions
 
     monkeypatch.setenv("JWT_ACCESS_TOKEN_TTL_SECONDS", "60")
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    token = JwtActions(create_app(app_config).test_client()).token()
+    token = JwtActions(make_app().test_client()).token()
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 60
 

@@ -6,21 +6,15 @@ checked here, over a real socket.
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
-import time
 
-import jwt
 import pytest
 
+from tests.helpers import b64url, forge, good_claims
 from tests.servers import GunicornServer, app_environment, prepare_database
 
 JWT_KEY = "live-server-test-jwt-key-that-is-long-enough-0123456789"
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +46,6 @@ def send(server, method: str, path: str, body: bytes | None = None, headers=None
         conn.close()
 
 
-def forged(**changes) -> str:
-    now = int(time.time())
-    claims = {
-        "sub": "1",
-        "username": "alice",
-        "name": "Alice",
-        "iat": now,
-        "exp": now + 60,
-        "iss": "session-vs-jwt-lab",
-        "aud": "session-vs-jwt-lab:api",
-    }
-    claims.update(changes)
-    return jwt.encode(claims, JWT_KEY, algorithm="HS256")
-
-
 BEARER_CASES = {
     "snowman alg": b64url(json.dumps({"alg": "☃", "typ": "JWT"}).encode()) + ".e30.sig",
     "latin-1 alg": b64url(json.dumps({"alg": "é"}).encode()) + ".e30.sig",
@@ -79,7 +58,7 @@ BEARER_CASES = {
 
 @pytest.mark.parametrize("case", sorted(BEARER_CASES))
 def test_hostile_bearer_tokens_get_a_clean_401(server, case):
-    token = BEARER_CASES[case] or forged(sub="²")
+    token = BEARER_CASES[case] or forge(good_claims(sub="²"), key=JWT_KEY)
     status, headers, body = send(
         server, "GET", "/jwt/api/me", headers={"Authorization": f"Bearer {token}"}
     )

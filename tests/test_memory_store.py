@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from app import create_app
 from tests.helpers import SessionActions
 
 COOKIE = "lab_session"
 
 
-def test_memory_store_signs_in_and_out(app_config, tmp_path, monkeypatch, sql_counter_factory):
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({**app_config, "SESSION_STORE": "memory"})
+def test_memory_store_signs_in_and_out(make_app, sql_counter_factory):
+    app = make_app(SESSION_STORE="memory")
     client = app.test_client()
     actions = SessionActions(client)
     assert actions.login().status_code == 302
@@ -25,11 +23,10 @@ def test_memory_store_signs_in_and_out(app_config, tmp_path, monkeypatch, sql_co
     assert replay.get("/session/api/me").status_code == 401
 
 
-def test_a_second_worker_does_not_know_a_memory_session(app_config, tmp_path, monkeypatch):
+def test_a_second_worker_does_not_know_a_memory_session(make_app):
     """What a load balancer in front of two workers would do to a per-process store."""
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    first = create_app({**app_config, "SESSION_STORE": "memory"})
-    second = create_app({**app_config, "SESSION_STORE": "memory"})
+    first = make_app(SESSION_STORE="memory")
+    second = make_app(SESSION_STORE="memory")
     client = first.test_client()
     SessionActions(client).login()
     sid = client.get_cookie(COOKIE).value

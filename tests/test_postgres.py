@@ -43,7 +43,7 @@ def migrated_url(postgres, tmp_path_factory):
 
 @pytest.fixture
 def pg_app(migrated_url, tmp_path, monkeypatch):
-    from tests.conftest import TEST_JWT_SECRET, TEST_SECRET
+    from tests.helpers import TEST_JWT_SECRET, TEST_SECRET
 
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", migrated_url)

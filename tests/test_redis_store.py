@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from redis import Redis
 
-from app import create_app
-from app.extensions import db
 from tests.helpers import JwtActions, SessionActions
 
 COOKIE = "lab_session"
@@ -21,12 +19,8 @@ def redis_client(redis_server):
 
 
 @pytest.fixture
-def redis_app(app_config, redis_server, redis_client, tmp_path, monkeypatch):
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({**app_config, "SESSION_STORE": "redis", "REDIS_URL": redis_server.url})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def redis_app(make_app, redis_server, redis_client):
+    return make_app(SESSION_STORE="redis", REDIS_URL=redis_server.url)
 
 
 def command_counts(client: Redis) -> dict[str, int]:
@@ -94,25 +88,22 @@ def test_login_rotates_the_redis_key(redis_app, redis_client):
     assert redis_client.exists(f"session:{before}") == 0
 
 
-def test_sessions_survive_in_redis_across_app_instances(redis_app, app_config, redis_server):
+def test_sessions_survive_in_redis_across_app_instances(redis_app, make_app, redis_server):
     """Two instances behind a proxy share the store, so either can serve the session."""
     client = redis_app.test_client()
     SessionActions(client).login()
     sid = client.get_cookie(COOKIE).value
-    other = create_app({**app_config, "SESSION_STORE": "redis", "REDIS_URL": redis_server.url})
+    other = make_app(SESSION_STORE="redis", REDIS_URL=redis_server.url)
     other_client = other.test_client()
     other_client.set_cookie(COOKIE, sid)
     assert other_client.get("/session/api/me").get_json()["username"] == "alice"
 
 
-def test_redis_down_means_503_for_sessions_while_jwt_keeps_working(
-    app_config, tmp_path, monkeypatch
-):
+def test_redis_down_means_503_for_sessions_while_jwt_keeps_working(make_app):
     from tests.servers import free_port
 
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    app = create_app({**app_config, "SESSION_STORE": "redis", "REDIS_URL": dead})
+    app = make_app(SESSION_STORE="redis", REDIS_URL=dead)
     client = app.test_client()
     client.set_cookie(COOKIE, "A" * 43)
     assert client.get("/session/api/me").status_code == 503
@@ -130,10 +121,9 @@ def test_redis_down_means_503_for_sessions_while_jwt_keeps_working(
     assert jwt.get("/jwt/api/me", jwt.token()).status_code == 200
 
 
-def test_redis_over_a_unix_socket(app_config, redis_server, redis_client, tmp_path, monkeypatch):
+def test_redis_over_a_unix_socket(make_app, redis_server, redis_client):
     """REDIS_URL=unix:///path: how a Redis on the same host is best reached."""
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({**app_config, "SESSION_STORE": "redis", "REDIS_URL": redis_server.socket_url})
+    app = make_app(SESSION_STORE="redis", REDIS_URL=redis_server.socket_url)
     client = app.test_client()
     SessionActions(client).login()
     sid = client.get_cookie(COOKIE).value

@@ -12,7 +12,6 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select, update
 
-from app import create_app
 from app.extensions import db
 from app.models import SessionRecord
 from app.session_auth import store as session_store
@@ -31,18 +30,18 @@ class Boom:
         return (open, (self.path, "w"))
 
 
+def app_with_store(request, make_app, kind: str):
+    """An app whose sessions live in `kind`; a Redis store starts empty."""
+    if kind != "redis":
+        return make_app(SESSION_STORE=kind)
+    server = request.getfixturevalue("redis_server")
+    Redis.from_url(server.url).flushdb()
+    return make_app(SESSION_STORE="redis", REDIS_URL=server.url)
+
+
 @pytest.fixture(params=["sql", "redis", "memory"])
-def store_app(request, app_config, tmp_path, monkeypatch):
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    config = {**app_config, "SESSION_STORE": request.param}
-    if request.param == "redis":
-        server = request.getfixturevalue("redis_server")
-        Redis.from_url(server.url).flushdb()
-        config["REDIS_URL"] = server.url
-    app = create_app(config)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def store_app(request, make_app):
+    return app_with_store(request, make_app, request.param)
 
 
 def overwrite_record(app, sid: str, payload: bytes) -> None:
@@ -72,18 +71,12 @@ def record_exists(app, sid: str) -> bool:
 
 
 @pytest.fixture(params=["sql", "redis"])
-def signed_in_byte_store(request, app_config, tmp_path, monkeypatch):
+def signed_in_byte_store(request, make_app):
     """Alice signed in, with a store that keeps bytes (SQL or Redis): (app, client, sid)."""
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    config = {**app_config, "SESSION_STORE": request.param}
-    if request.param == "redis":
-        config["REDIS_URL"] = request.getfixturevalue("redis_server").url
-    app = create_app(config)
+    app = app_with_store(request, make_app, request.param)
     client = app.test_client()
     SessionActions(client).login()
-    yield app, client, client.get_cookie(COOKIE).value
-    with app.app_context():
-        db.engine.dispose()
+    return app, client, client.get_cookie(COOKIE).value
 
 
 @pytest.mark.parametrize(
@@ -152,9 +145,8 @@ def test_a_timestamp_from_the_future_is_refreshed_not_frozen(store_app, monkeypa
     assert f"&#34;_refreshed_at&#34;: {int(real + 10)}" in later
 
 
-def test_redis_failing_during_login_gives_503(app_config, tmp_path, monkeypatch, redis_server):
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({**app_config, "SESSION_STORE": "redis", "REDIS_URL": redis_server.url})
+def test_redis_failing_during_login_gives_503(make_app, monkeypatch, redis_server):
+    app = make_app(SESSION_STORE="redis", REDIS_URL=redis_server.url)
     client = app.test_client()
     page = client.get("/session/login")
     assert page.status_code == 200

@@ -11,6 +11,7 @@ import os
 import pytest
 
 from tests.e2e.server import CHROMIUM_ARGS, find_chromium, start_live_server
+from tests.servers import require_installed
 
 DEMO = {"alice": "wonderland", "bob": "builder"}
 
@@ -23,13 +24,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = find_chromium()
-    if path is None:
-        message = "Chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI must run the browser tests", pytrace=False)
-        pytest.skip(message)
-    return path
+    return require_installed(find_chromium(), "Chromium", "chromium")
 
 
 @pytest.fixture(scope="session")
