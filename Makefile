@@ -60,8 +60,8 @@ clean:
 bench: dev-install
 	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk (Debian)"; apt-get update -qq && apt-get install -y -qq wrk; } \
 	  || { echo "wrk is missing and could not be installed: run 'apt-get install wrk' as root."; exit 1; }
-	$(PY) bench/run.py --json bench/results/latest.json
+	$(PY) -m bench.run --json bench/results/latest.json
 
 ## Where each scheme's time goes: in-process timings and a pyinstrument call tree.
 profile: dev-install
-	$(PY) bench/profile.py
+	$(PY) -m bench.profile

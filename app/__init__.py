@@ -3,39 +3,49 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from flask import Flask, request
+from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.accounts.cli import register_commands as register_account_commands
 from app.accounts.routes import bp as accounts_bp
-from app.config import build_config, check_keys
-from app.display import utc_time
+from app.config import build_config, check_durations, check_keys, instance_path_from_environment
+from app.display import format_duration, utc_time
 from app.errors.handlers import register_error_handlers
-from app.extensions import csrf, db, login_manager, migrate
+from app.extensions import babel, csrf, db, login_manager, migrate
 from app.inspect.routes import bp as inspect_bp
 from app.jwt_auth.routes import bp as jwt_bp
+from app.jwt_auth.tokens import check_pyjwt_internals
 from app.main.routes import bp as main_bp
-from app.session_auth import identity  # noqa: F401  (registers Flask-Login's user loader)
+from app.session_auth.identity import load_session_identity
 from app.session_auth.routes import bp as session_bp
 from app.session_auth.store import create_session_store
+from app.sessionless import declare_app_sessionless
+from app.static_files import serve_static_files, static_digest
 from app.tracing import init_tracing
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STATIC_ROOT = PROJECT_ROOT / "static"
+MIGRATIONS = PROJECT_ROOT / "migrations"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `test_config` for the tests."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_path=instance_path_from_environment(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        static_folder=str(STATIC_ROOT),
+        # The folder's content hash is part of every static URL: see app/static_files.py.
+        static_url_path=f"/static/{static_digest(STATIC_ROOT)}",
     )
     configure(app, test_config)
+    check_library_contracts()
     register_extensions(app)
     register_session_store(app)
     register_blueprints(app)
@@ -43,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
+    serve_static_files(app, STATIC_ROOT)
     return app
 
 
@@ -51,6 +62,8 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(build_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    check_durations(app.config)
+    app.json.sort_keys = False  # JSON keys in the order the code writes them
     check_keys(app.config, app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A server database may drop idle connections; SQLite files never do, so skip the ping.
@@ -58,19 +71,34 @@ def configure(app: Flask, test_config: dict | None) -> None:
         options.setdefault("pool_pre_ping", True)
 
 
+def check_library_contracts() -> None:
+    """Internals of pinned libraries that the site leans on: refuse to start if they moved."""
+    check_pyjwt_internals()
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    app.extensions["lab_schema_heads"] = migration_heads(MIGRATIONS)
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "en")
     login_manager.init_app(app)
     login_manager.login_view = "session_auth.login"
     login_manager.login_message = "Sign in with a session to see that page."
     login_manager.login_message_category = "info"
+    login_manager.user_loader(load_session_identity)
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
         tune_sqlite(engine)
     init_tracing(app, engine)
+
+
+def migration_heads(directory: Path) -> set[str]:
+    """The schema revisions this code expects the database to be at (for /healthz)."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(directory))
+    return set(ScriptDirectory.from_config(config).get_heads())
 
 
 def tune_sqlite(engine: Engine) -> None:
@@ -87,7 +115,10 @@ def tune_sqlite(engine: Engine) -> None:
 
 
 def register_session_store(app: Flask) -> None:
-    app.session_interface = create_session_store(app)
+    # After init_tracing: the store's own after_request hook must run before the tracing one.
+    create_session_store(app).init_app(app)
+    # WhiteNoise answers static files before Flask sees them; this covers Flask's own route.
+    declare_app_sessionless(app, app.static_url_path + "/")
 
 
 def register_blueprints(app: Flask) -> None:
@@ -110,7 +141,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if not request.path.startswith("/static/"):
+        if not request.path.startswith(app.static_url_path + "/"):
             # Every page may show who is signed in, and the API answers show identities and
             # tokens: none of it may be cached by the browser or anything in between.
             response.headers.setdefault("Cache-Control", "no-store")
@@ -121,6 +152,7 @@ def register_security_headers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["utc_time"] = utc_time
+    app.jinja_env.filters["duration"] = format_duration
     # Like tojson, but keeps "…" and Korean readable; Jinja's autoescape still applies.
     app.jinja_env.filters["pretty_json"] = lambda value: json.dumps(
         value, indent=2, ensure_ascii=False, default=str
@@ -128,7 +160,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _site_context():
-        return {"site_name": "Session vs JWT Lab"}
+        return {"site_name": "Session vs JWT Lab", "html_lang": str(get_locale())}
 
 
 def register_commands(app: Flask) -> None:

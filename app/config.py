@@ -23,21 +23,62 @@ class ConfigurationError(RuntimeError):
     """The app refuses to start with this configuration; the message says why and what to set."""
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
+# Every variable the app reads. Tests clear all of them, so a developer's shell cannot change
+# what a test sees; reading one that is not listed here is a programming error.
+ENVIRONMENT_VARIABLES = (
+    "APP_ENV",
+    "SECRET_KEY",
+    "JWT_SECRET_KEY",
+    "DATABASE_URL",
+    "INSTANCE_PATH",
+    "SESSION_STORE",
+    "REDIS_URL",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_LIFETIME_MINUTES",
+    "SESSION_REFRESH_INTERVAL_SECONDS",
+    "JWT_ACCESS_TOKEN_TTL_SECONDS",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "JWT_LEEWAY_SECONDS",
+    "MAX_CONTENT_LENGTH",
+)
+
+
+def env_text(name: str, default: str | None = None) -> str | None:
+    """The raw value of one of the app's environment variables."""
+    if name not in ENVIRONMENT_VARIABLES:
+        raise KeyError(f"{name} is not listed in ENVIRONMENT_VARIABLES")
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int, *, minimum: int, unit: str) -> int:
+    """A whole number of at least `minimum`; anything else refuses to start, in one line."""
+    raw = env_text(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        wanted = (
+            f"a positive whole number of {unit}"
+            if minimum == 1
+            else f"a whole number of {unit}, {minimum} or more"
+        )
+        raise ConfigurationError(f"{name} must be {wanted}, got {raw.strip()!r}")
+    return value
 
 
 def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+    raw = env_text(name)
     if raw is None:
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path_from_environment(default: Path) -> str:
+    return env_text("INSTANCE_PATH") or str(default)
 
 
 def normalise_database_url(url: str) -> str:
@@ -78,52 +119,76 @@ def load_or_create_instance_key(instance_path: str, name: str) -> str:
 
 def build_config(instance_path: str) -> dict:
     """Return the settings read from the environment, with development defaults."""
-    app_env = os.environ.get("APP_ENV", "development").strip().lower()
+    app_env = (env_text("APP_ENV") or "development").strip().lower()
     production = app_env == "production"
     default_db = "sqlite:///" + str(Path(instance_path) / "lab.sqlite3")
 
     return {
         "APP_ENV": app_env,
         "PRODUCTION": production,
-        "SECRET_KEY": os.environ.get("SECRET_KEY"),
-        "JWT_SECRET_KEY": os.environ.get("JWT_SECRET_KEY"),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
-            os.environ.get("DATABASE_URL", default_db)
-        ),
+        "SECRET_KEY": env_text("SECRET_KEY"),
+        "JWT_SECRET_KEY": env_text("JWT_SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env_text("DATABASE_URL", default_db)),
         # SQL errors are logged without their bound values: those include session IDs and
         # password hashes.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # Sessions: server-side, in the SQL store by default.
-        "SESSION_STORE": os.environ.get("SESSION_STORE", "sql").strip().lower(),
+        "SESSION_STORE": (env_text("SESSION_STORE") or "sql").strip().lower(),
         "SESSION_COOKIE_NAME": "lab_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
+        # Before sign-in there is no server-side session: the CSRF token of the forms lives in
+        # this signed cookie instead (see app/session_auth/store.py).
+        "PRE_LOGIN_COOKIE_NAME": "lab_csrf",
         "PERMANENT_SESSION_LIFETIME": timedelta(
-            minutes=_env_int("SESSION_LIFETIME_MINUTES", 8 * 60)
+            minutes=_env_int("SESSION_LIFETIME_MINUTES", 8 * 60, minimum=1, unit="minutes")
         ),
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_URL": env_text("REDIS_URL", "redis://127.0.0.1:6379/0"),
         # Refreshing on every request turns each read into a write. Expiry slides instead at most
         # once per interval; see app/session_auth/store.py.
         "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_REFRESH_INTERVAL": timedelta(
-            seconds=_env_int("SESSION_REFRESH_INTERVAL_SECONDS", 300)
+            seconds=_env_int("SESSION_REFRESH_INTERVAL_SECONDS", 300, minimum=1, unit="seconds")
         ),
+        # Each new SQL session record removes at most this many expired ones, so the table stays
+        # bounded without a scheduler and no request does unbounded work.
+        "SESSION_SWEEP_BATCH": 20,
         "SESSION_PROTECTION": "basic",
         # JWT access tokens.
         "JWT_ALGORITHM": "HS256",
-        "JWT_ISSUER": os.environ.get("JWT_ISSUER", "session-vs-jwt-lab"),
-        "JWT_AUDIENCE": os.environ.get("JWT_AUDIENCE", "session-vs-jwt-lab:api"),
-        "JWT_ACCESS_TOKEN_TTL": timedelta(seconds=_env_int("JWT_ACCESS_TOKEN_TTL_SECONDS", 900)),
-        "JWT_LEEWAY_SECONDS": _env_int("JWT_LEEWAY_SECONDS", 0),
+        "JWT_ISSUER": env_text("JWT_ISSUER", "session-vs-jwt-lab"),
+        "JWT_AUDIENCE": env_text("JWT_AUDIENCE", "session-vs-jwt-lab:api"),
+        "JWT_ACCESS_TOKEN_TTL": timedelta(
+            seconds=_env_int("JWT_ACCESS_TOKEN_TTL_SECONDS", 900, minimum=1, unit="seconds")
+        ),
+        "JWT_LEEWAY_SECONDS": _env_int("JWT_LEEWAY_SECONDS", 0, minimum=0, unit="seconds"),
         # Requests: nothing this site accepts is anywhere near this size.
-        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 64 * 1024),
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 64 * 1024, minimum=1, unit="bytes"),
         "MAX_FORM_MEMORY_SIZE": 64 * 1024,
-        # CSRF tokens live as long as the session that holds them.
+        # A form's CSRF token lives as long as what holds its secret: the pre-login cookie (until
+        # the browser closes) or the session record (until sign-out).
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": production,
-        "JSON_SORT_KEYS": False,
+        # Compressed copies of static/, one folder per content hash (app/static_files.py).
+        "STATIC_BUILD_FOLDER": str(Path(instance_path) / "static-build"),
     }
+
+
+# Settings that are durations: zero or less would mean "expired at birth" or "refresh always".
+POSITIVE_DURATIONS = (
+    "PERMANENT_SESSION_LIFETIME",
+    "SESSION_REFRESH_INTERVAL",
+    "JWT_ACCESS_TOKEN_TTL",
+)
+
+
+def check_durations(config: dict) -> None:
+    """Refuse lifetimes of zero or less, whether they came from the environment or the code."""
+    for name in POSITIVE_DURATIONS:
+        value = config[name]
+        if not isinstance(value, timedelta) or value.total_seconds() < 1:
+            raise ConfigurationError(f"{name} must be at least one second, got {value!r}")
 
 
 def check_keys(config: dict, instance_path: str) -> None:

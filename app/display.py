@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from babel.units import format_unit
+from flask_babel import get_locale
 
 
 def mask_secret(value: str | None, keep: int = 6) -> str:
@@ -46,3 +49,15 @@ def utc_time(value: datetime | str | None) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def format_duration(value: timedelta | int | float) -> str:
+    """An exact duration in the largest unit that divides it: "20 seconds", "15 minutes".
+
+    The unit's name and plural come from the locale's CLDR data, never from an "s" added by hand.
+    """
+    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
+    for unit, size in (("duration-hour", 3600), ("duration-minute", 60)):
+        if seconds and seconds % size == 0:
+            return format_unit(seconds // size, unit, length="long", locale=get_locale())
+    return format_unit(seconds, "duration-second", length="long", locale=get_locale())

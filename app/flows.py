@@ -1,4 +1,8 @@
-"""The four flows of the study note, as data: pages draw them and mark the steps a trace took."""
+"""The four flows of the study note, as data: pages draw them and mark the steps a trace took.
+
+Each step keeps the note's number. The note's JWT step 2 ("the server verifies the token") is two
+steps here, 2a (the signature) and 2b (the claims), because they are timed and can fail apart.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FlowStep:
+    number: str  # as the study note numbers it: "1", "2a"
     key: str
     actor: str  # who acts: client, server, store or db
     label: str
@@ -23,11 +28,16 @@ SESSION_CREATION = Flow(
     "session-creation",
     "Session: signing in",
     (
-        FlowStep("credentials", "client", "The browser sends the username and password"),
-        FlowStep("verify_password", "server", "The server checks them against the password hash"),
-        FlowStep("session_stored", "store", "The server creates a session and stores it"),
+        FlowStep("1", "credentials", "client", "The browser sends the username and password"),
         FlowStep(
-            "cookie_set", "server", "The server sends back a cookie holding only the session ID"
+            "2", "verify_password", "server", "The server checks them against the password hash"
+        ),
+        FlowStep("3", "session_stored", "store", "The server creates a session and stores it"),
+        FlowStep(
+            "4",
+            "cookie_set",
+            "server",
+            "The server sends back a cookie holding only the session ID",
         ),
     ),
 )
@@ -36,13 +46,13 @@ SESSION_USAGE = Flow(
     "session-usage",
     "Session: every request after that",
     (
-        FlowStep("cookie", "client", "The browser sends the cookie, by itself"),
-        FlowStep("id_check", "server", "The server checks the session ID's shape"),
-        FlowStep("store_lookup", "store", "The server looks the session up in the store"),
-        FlowStep("user_info", "store", "The store returns who the session belongs to"),
-        FlowStep("data_query", "db", "The server asks the database for the user's data"),
-        FlowStep("data_returned", "db", "The database returns the data"),
-        FlowStep("response", "server", "The server sends the response"),
+        FlowStep("1", "cookie", "client", "The browser sends the cookie, by itself"),
+        FlowStep("2", "id_check", "server", "The server checks the session ID's shape"),
+        FlowStep("3", "store_lookup", "store", "The server looks the session up in the store"),
+        FlowStep("4", "user_info", "store", "The store returns who the session belongs to"),
+        FlowStep("5", "data_query", "db", "The server asks the database for the user's data"),
+        FlowStep("6", "data_returned", "db", "The database returns the data"),
+        FlowStep("7", "response", "server", "The server sends the response"),
     ),
 )
 
@@ -50,10 +60,12 @@ JWT_CREATION = Flow(
     "jwt-creation",
     "JWT: signing in",
     (
-        FlowStep("credentials", "client", "The browser sends the username and password"),
-        FlowStep("verify_password", "server", "The server checks them against the password hash"),
+        FlowStep("1", "credentials", "client", "The browser sends the username and password"),
         FlowStep(
-            "token_sent", "server", "The server signs a token and sends it; it stores nothing"
+            "2", "verify_password", "server", "The server checks them against the password hash"
+        ),
+        FlowStep(
+            "3", "token_sent", "server", "The server signs a token and sends it; it stores nothing"
         ),
     ),
 )
@@ -62,12 +74,12 @@ JWT_USAGE = Flow(
     "jwt-usage",
     "JWT: every request after that",
     (
-        FlowStep("token", "client", "JavaScript sends the token in the Authorization header"),
-        FlowStep("signature", "server", "The server verifies the signature with its key"),
-        FlowStep("claims", "server", "The server checks exp, iss and aud: no store lookup"),
-        FlowStep("data_query", "db", "The server asks the database for the user's data"),
-        FlowStep("data_returned", "db", "The database returns the data"),
-        FlowStep("response", "server", "The server sends the response"),
+        FlowStep("1", "token", "client", "JavaScript sends the token in the Authorization header"),
+        FlowStep("2a", "signature", "server", "The server verifies the signature with its key"),
+        FlowStep("2b", "claims", "server", "The server checks exp, iss and aud: no store lookup"),
+        FlowStep("3", "data_query", "db", "The server asks the database for the user's data"),
+        FlowStep("4", "data_returned", "db", "The database returns the data"),
+        FlowStep("5", "response", "server", "The server sends the response"),
     ),
 )
 

@@ -1,37 +1,41 @@
 """A trace of the auth work each request really did, measured, never written out as fixed text.
 
-The trace lives on `flask.g`. It is created lazily because Flask opens the session (and so looks
-the session up in the store) before any `before_request` function runs. SQL statements are counted
-by SQLAlchemy engine events, and the steps are timed where the work happens. Every response
-carries the figures in a `Server-Timing` header, and recent auth costs are kept, bounded, in memory
-so the pages can show rolling medians per scheme.
+The trace belongs to the request (`TracedRequest.trace`), so it is born and dies with it even
+when a test or a script keeps one app context open across many requests. SQL statements are
+counted by SQLAlchemy engine events; store calls, the user loader and token verification are
+timed by decorating them. Every response carries the figures in a `Server-Timing` header, and
+recent auth costs are kept, bounded, in memory so the pages can show rolling medians per scheme.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import statistics
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 RECENT_LIMIT = 200  # per scheme and per process; old samples fall off the end
+MAX_STATEMENTS_SHOWN = 20
 
 
 @dataclass
 class TraceStep:
-    """One step of a flow that this request went through."""
+    """One step of a flow that this request went through (or, if `failed`, stopped at)."""
 
     key: str
     label: str
     ms: float | None = None
     detail: str = ""
+    failed: bool = False
 
     def to_dict(self) -> dict:
         return {
@@ -39,7 +43,13 @@ class TraceStep:
             "label": self.label,
             "ms": None if self.ms is None else round(self.ms, 3),
             "detail": self.detail,
+            "failed": self.failed,
         }
+
+
+# Sending the response is the last step of both usage flows. It happens to every request that
+# authenticated, so it is implied by the trace rather than added by each view.
+RESPONSE_STEP = TraceStep("response", "Response sent")
 
 
 @dataclass
@@ -67,21 +77,32 @@ class RequestTrace:
     def sql_count(self) -> int:
         return self.sql_reads + self.sql_writes
 
+    def shown_steps(self) -> list[TraceStep]:
+        if self.authenticated and all(step.key != RESPONSE_STEP.key for step in self.steps):
+            return [*self.steps, RESPONSE_STEP]
+        return list(self.steps)
+
     def keys(self) -> set[str]:
-        return {step.key for step in self.steps}
+        return {step.key for step in self.shown_steps()}
 
     def by_key(self) -> dict[str, TraceStep]:
-        return {step.key: step for step in self.steps}
+        return {step.key: step for step in self.shown_steps()}
 
-    def add(self, key: str, label: str, ms: float | None = None, detail: str = "") -> TraceStep:
-        step = TraceStep(key, label, ms, detail)
+    def failed_step(self) -> TraceStep | None:
+        return next((step for step in self.steps if step.failed), None)
+
+    def add(
+        self, key: str, label: str, ms: float | None = None, detail: str = "", failed=False
+    ) -> TraceStep:
+        step = TraceStep(key, label, ms, detail, failed)
         self.steps.append(step)
         return step
 
     def to_dict(self) -> dict:
         return {
             "scheme": self.scheme,
-            "steps": [step.to_dict() for step in self.steps],
+            "authenticated": self.authenticated,
+            "steps": [step.to_dict() for step in self.shown_steps()],
             "auth_ms": round(self.auth_ms, 3),
             "store": {
                 "kind": self.store_kind,
@@ -99,6 +120,21 @@ class RequestTrace:
         }
 
 
+class TracedRequest(Request):
+    """Flask's request, carrying the trace of the auth work done to answer it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.trace = RequestTrace()
+
+
+def current_trace() -> RequestTrace | None:
+    """This request's trace; None outside a request (a CLI command, a script)."""
+    if not has_request_context():
+        return None
+    return getattr(request._get_current_object(), "trace", None)
+
+
 def trace_requested() -> bool:
     """JSON bodies carry the trace only when asked (`?trace=1`); Server-Timing always does."""
     return bool(request.query_string) and request.args.get("trace") == "1"
@@ -109,19 +145,6 @@ def with_trace(payload: dict) -> dict:
     if trace_requested():
         payload["trace"] = current_trace().to_dict()
     return payload
-
-
-def current_trace() -> RequestTrace | None:
-    """Return this request's trace, creating it on first use; None outside an app context."""
-    try:
-        return g._lab_trace
-    except AttributeError:
-        pass
-    except RuntimeError:  # no app context: nothing to trace into
-        return None
-    trace = RequestTrace()
-    g._lab_trace = trace
-    return trace
 
 
 @contextmanager
@@ -142,8 +165,72 @@ def traced_step(
             trace.auth_ms += step.ms
 
 
+def traced(
+    key: str,
+    label: str,
+    *,
+    scheme: str | None = None,
+    describe: Callable[[object], str] | None = None,
+) -> Callable:
+    """Record each call of the decorated function as one timed step of the trace.
+
+    With `scheme`, the call is that scheme's authentication: its time is auth cost, and a
+    result other than None means the request is authenticated.
+    """
+
+    def decorator(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            trace = current_trace()
+            with traced_step(key, label, auth=scheme is not None) as step:
+                result = func(*args, **kwargs)
+            if describe is not None:
+                step.detail = describe(result)
+            if trace is not None and scheme is not None:
+                trace.scheme = scheme
+                trace.authenticated = result is not None
+            return result
+
+        return wrapper
+
+    return decorator
+
+
+def store_call(kind: str) -> Callable:
+    """Count each call of a session-store method as a read or a write, and time it once.
+
+    A call made inside another (deleting an expired record while reading it) is counted, but
+    its time is already inside the outer call's.
+    """
+
+    def decorator(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(self, *args, **kwargs):
+            trace = current_trace()
+            if trace is None:
+                return func(self, *args, **kwargs)
+            trace.store_kind = self.store_kind
+            if kind == "read":
+                trace.store_reads += 1
+            else:
+                trace.store_writes += 1
+            if trace.store_depth:
+                return func(self, *args, **kwargs)
+            trace.store_depth += 1
+            started = time.perf_counter()
+            try:
+                return func(self, *args, **kwargs)
+            finally:
+                trace.store_ms += (time.perf_counter() - started) * 1000
+                trace.store_depth -= 1
+
+        return wrapper
+
+    return decorator
+
+
 class RecentAuthCosts:
-    """Bounded, thread-safe memory of recent per-request auth costs, by scheme."""
+    """Bounded, thread-safe memory of recent per-request auth costs, by scheme, in one process."""
 
     def __init__(self, limit: int = RECENT_LIMIT) -> None:
         self._samples: dict[str, deque[float]] = {}
@@ -155,10 +242,15 @@ class RecentAuthCosts:
             self._samples.setdefault(scheme, deque(maxlen=self._limit)).append(ms)
 
     def summary(self) -> dict[str, dict]:
+        """Median and count per scheme, with the process that measured them."""
         with self._lock:
             copies = {scheme: list(samples) for scheme, samples in self._samples.items()}
         return {
-            scheme: {"count": len(values), "median_ms": round(statistics.median(values), 3)}
+            scheme: {
+                "count": len(values),
+                "median_ms": round(statistics.median(values), 3),
+                "worker_pid": os.getpid(),
+            }
             for scheme, values in copies.items()
             if values
         }
@@ -180,17 +272,15 @@ def watch_engine(engine: Engine) -> None:
     @event.listens_for(engine, "after_cursor_execute")
     def _after(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
         started = getattr(context, "_lab_started", None)
-        if started is None:
-            return
         trace = current_trace()
-        if trace is None:
+        if started is None or trace is None:
             return
         trace.sql_ms += (time.perf_counter() - started) * 1000
         if _is_write(statement):
             trace.sql_writes += 1
         else:
             trace.sql_reads += 1
-        if len(trace.statements) < 20:
+        if len(trace.statements) < MAX_STATEMENTS_SHOWN:
             trace.statements.append(" ".join(statement.split())[:160])
 
 
@@ -214,7 +304,8 @@ def server_timing_header(trace: RequestTrace) -> str:
 
 
 def init_tracing(app: Flask, engine: Engine) -> None:
-    """Wire the SQL counters and the Server-Timing header into the app."""
+    """Wire the traced request, the SQL counters and the Server-Timing header into the app."""
+    app.request_class = TracedRequest
     watch_engine(engine)
     app.extensions["lab_recent_auth"] = RecentAuthCosts()
 

@@ -9,29 +9,22 @@ from __future__ import annotations
 
 import hmac
 import os
-import sys
 import tempfile
 import time
 import timeit
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+import jwt
+from flask_migrate import upgrade
+from jwt.api_jws import PyJWS
+from pyinstrument import Profiler
+from werkzeug.test import EnvironBuilder
 
-WORKDIR = Path(tempfile.mkdtemp(prefix="lab-profile-"))
-os.environ["INSTANCE_PATH"] = str(WORKDIR / "instance")
-
-import jwt  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from jwt.api_jws import PyJWS  # noqa: E402
-from pyinstrument import Profiler  # noqa: E402
-from werkzeug.test import EnvironBuilder  # noqa: E402
-
-from app import create_app  # noqa: E402
-from app.accounts.cli import seed_demo_users  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.session_auth.store import _SELECT_RECORD  # noqa: E402
-from tests.helpers import JwtActions, SessionActions  # noqa: E402
+from app import create_app
+from app.accounts.cli import seed_demo_users
+from app.extensions import db
+from app.session_auth.store import _SELECT_RECORD
+from harness.actions import JwtActions, SessionActions
 
 N = 4000
 
@@ -42,7 +35,9 @@ def per_call_us(func, number: int = N) -> float:
 
 
 def main() -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{WORKDIR / 'lab.sqlite3'}"})
+    workdir = Path(tempfile.mkdtemp(prefix="lab-profile-"))
+    os.environ["INSTANCE_PATH"] = str(workdir / "instance")  # keys are generated in here
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'lab.sqlite3'}"})
     with app.app_context():
         upgrade()
         seed_demo_users()

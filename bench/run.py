@@ -9,7 +9,6 @@ The Redis row uses a real redis-server started here; it is skipped, and said so,
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import os
 import platform
@@ -18,18 +17,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-
-from tests.servers import (  # noqa: E402  (the project root must be importable first)
+from harness.actions import access_token_over_http, sign_in_over_http
+from harness.servers import (
     GunicornServer,
     PostgresServer,
     RedisServer,
     app_environment,
+    find_binary,
     find_postgres_bin,
     prepare_database,
 )
@@ -51,29 +48,6 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
-
-
-def session_cookie(base: str) -> str:
-    """Sign in through the real form and return the Cookie header value."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/session/login", timeout=10).read().decode()
-    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
-    data = f"username=alice&password=wonderland&csrf_token={token}".encode()
-    opener.open(f"{base}/session/login", data=data, timeout=10).read()
-    opener.open(f"{base}/session/profile", timeout=10).read()
-    cookie = next(c for c in jar if c.name == "lab_session")
-    return f"lab_session={cookie.value}"
-
-
-def access_token(base: str) -> str:
-    request = urllib.request.Request(
-        f"{base}/jwt/api/token",
-        data=json.dumps({"username": "alice", "password": "wonderland"}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)["access_token"]
 
 
 def to_ms(value: str) -> float:
@@ -188,7 +162,7 @@ def main() -> int:
         stores = [("sqlite", {})]
         redis = postgres = None
         wanted = set(args.stores.split(","))
-        redis_binary = shutil.which("redis-server") if "redis" in wanted else None
+        redis_binary = find_binary("redis-server") if "redis" in wanted else None
         if redis_binary:
             redis = RedisServer(redis_binary, work)
             stores.append(("redis", {"SESSION_STORE": "redis", "REDIS_URL": redis.url}))
@@ -209,7 +183,8 @@ def main() -> int:
             for store, extra in stores:
                 server = GunicornServer({**env, **extra}, workers=args.workers)
                 try:
-                    cookie, token = session_cookie(server.url), access_token(server.url)
+                    cookie = sign_in_over_http(server.url)
+                    token = access_token_over_http(server.url)
                     print(f"Session store: {store}")
                     results[store] = measure(
                         server.url,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,35 +13,25 @@ from sqlalchemy import event
 
 from app import create_app
 from app.accounts.cli import seed_demo_users
+from app.config import ENVIRONMENT_VARIABLES
 from app.extensions import db
-from tests.helpers import TEST_JWT_SECRET, TEST_SECRET, JwtActions, SessionActions, StatementCounter
-from tests.servers import RedisServer, require_binary
+from harness.actions import JwtActions, SessionActions
+from harness.servers import RedisServer
+from tests.availability import require_binary
+from tests.helpers import TEST_JWT_SECRET, TEST_SECRET, StatementCounter
 
-# Variables a developer's shell might carry that would change what the tests see.
-APP_ENV_VARS = (
-    "APP_ENV",
-    "SECRET_KEY",
-    "JWT_SECRET_KEY",
-    "DATABASE_URL",
-    "SESSION_STORE",
-    "SESSION_COOKIE_SECURE",
-    "SESSION_LIFETIME_MINUTES",
-    "JWT_ACCESS_TOKEN_TTL_SECONDS",
-    "JWT_ISSUER",
-    "JWT_AUDIENCE",
-    "JWT_LEEWAY_SECONDS",
-    "MAX_CONTENT_LENGTH",
-    "INSTANCE_PATH",
-    "REDIS_URL",
-    "FLASK_APP",
-    "FLASK_DEBUG",
-)
+# Compressed static files are keyed by their content hash, so every test can share one build.
+STATIC_BUILD_FOLDER = Path(tempfile.gettempdir()) / "session-vs-jwt-lab-test-static"
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
-    for name in APP_ENV_VARS:
+    """No variable of a developer's shell may change what a test sees."""
+    for name in ENVIRONMENT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("FLASK_"):
+            monkeypatch.delenv(name)
 
 
 def make_test_config(db_path: Path, **overrides) -> dict:
@@ -48,6 +40,7 @@ def make_test_config(db_path: Path, **overrides) -> dict:
         "SECRET_KEY": TEST_SECRET,
         "JWT_SECRET_KEY": TEST_JWT_SECRET,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "STATIC_BUILD_FOLDER": str(STATIC_BUILD_FOLDER),
     }
     config.update(overrides)
     return config

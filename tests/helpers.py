@@ -1,8 +1,12 @@
-"""Helpers the tests share: signing in through the real forms and counting real SQL."""
+"""Helpers the tests share: forging tokens and counting real SQL statements.
+
+Signing in through the real forms lives in `harness.actions`, shared with the benchmark.
+"""
 
 from __future__ import annotations
 
 import base64
+import re
 import time
 
 import jwt
@@ -62,51 +66,19 @@ class StatementCounter:
         self.statements.clear()
 
 
-def csrf_token_from(html: str) -> str:
-    marker = 'name="csrf_token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
+def flow_marks(html: str, flow_key: str) -> dict[str, set[str]]:
+    """The classes of each step of one drawn flow: {"store_lookup": {"done"}, ...}."""
+    start = html.index(f'data-flow="{flow_key}"')
+    figure = html[start : html.index("</figure>", start)]
+    return {
+        key: set(classes.split()) - {"flow-step"} - {c for c in classes.split() if "actor-" in c}
+        for classes, key in re.findall(r'<li class="([^"]*)"\s+data-step="([^"]+)"', figure)
+    }
 
 
-class SessionActions:
-    """Sign in and out through the real forms, CSRF token included."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def login(self, username="alice", password="wonderland", **kwargs):
-        page = self.client.get("/session/login")
-        token = csrf_token_from(page.get_data(as_text=True))
-        return self.client.post(
-            "/session/login",
-            data={"username": username, "password": password, "csrf_token": token},
-            **kwargs,
-        )
-
-    def logout(self):
-        page = self.client.get("/session/profile")
-        token = csrf_token_from_any(page.get_data(as_text=True))
-        return self.client.post("/session/logout", data={"csrf_token": token})
-
-
-def csrf_token_from_any(html: str) -> str:
-    marker = 'name="csrf_token" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
-
-
-class JwtActions:
-    """Get tokens from the real token endpoint and call the API with them."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def token(self, username="alice", password="wonderland") -> str:
-        response = self.client.post(
-            "/jwt/api/token", json={"username": username, "password": password}
-        )
-        assert response.status_code == 200, response.get_json()
-        return response.get_json()["access_token"]
-
-    def get(self, path: str, token: str):
-        return self.client.get(path, headers={"Authorization": f"Bearer {token}"})
+def step_notes(html: str, flow_key: str) -> dict[str, str]:
+    """The screen-reader note of each step of one drawn flow ("" where there is none)."""
+    start = html.index(f'data-flow="{flow_key}"')
+    figure = html[start : html.index("</figure>", start)]
+    items = re.findall(r'data-step="([^"]+)".*?data-step-note>([^<]*)<', figure, re.S)
+    return dict(items)

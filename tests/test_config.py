@@ -39,7 +39,7 @@ def test_a_token_from_one_process_verifies_in_a_restarted_one(tmp_path, monkeypa
 
     from app.accounts.cli import seed_demo_users
     from app.extensions import db
-    from tests.helpers import JwtActions
+    from harness.actions import JwtActions
 
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     config = dev_config(tmp_path / "lab.sqlite3")
@@ -122,7 +122,7 @@ def test_database_urls_from_paas_platforms_are_normalised(url, expected):
 
 def test_create_app_twice_in_one_process(make_app):
     """Flask-Session's own SQLAlchemy backend fails this (its issue #245); ours must not."""
-    from tests.helpers import SessionActions
+    from harness.actions import SessionActions
 
     first = make_app()
     second = make_app()
@@ -136,3 +136,72 @@ def test_invalid_session_store_name_is_refused(make_app, monkeypatch):
     monkeypatch.setenv("SESSION_STORE", "mongo")
     with pytest.raises(ConfigurationError, match="SESSION_STORE"):
         make_app(SESSION_STORE="mongo")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("JWT_ACCESS_TOKEN_TTL_SECONDS", "0", "JWT_ACCESS_TOKEN_TTL_SECONDS must be a positive"),
+        ("JWT_ACCESS_TOKEN_TTL_SECONDS", "-5", "JWT_ACCESS_TOKEN_TTL_SECONDS must be a positive"),
+        ("SESSION_LIFETIME_MINUTES", "0", "SESSION_LIFETIME_MINUTES must be a positive"),
+        ("SESSION_REFRESH_INTERVAL_SECONDS", "0", "SESSION_REFRESH_INTERVAL_SECONDS must be"),
+        ("JWT_LEEWAY_SECONDS", "-1", "JWT_LEEWAY_SECONDS must be a whole number of seconds, 0"),
+        ("MAX_CONTENT_LENGTH", "0", "MAX_CONTENT_LENGTH must be a positive"),
+        ("JWT_ACCESS_TOKEN_TTL_SECONDS", "soon", "must be a positive whole number of seconds"),
+    ],
+)
+def test_a_lifetime_of_zero_or_less_refuses_to_start_in_one_line(tmp_path, name, value, message):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        name: value,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Refusing to start: ")
+    assert message in lines[0]
+
+
+@pytest.mark.parametrize(
+    "setting", ["JWT_ACCESS_TOKEN_TTL", "PERMANENT_SESSION_LIFETIME", "SESSION_REFRESH_INTERVAL"]
+)
+def test_durations_set_in_code_are_checked_too(make_app, setting):
+    from datetime import timedelta
+
+    with pytest.raises(ConfigurationError, match=setting):
+        make_app(**{setting: timedelta(0)})
+
+
+def test_every_environment_variable_the_app_reads_is_listed(monkeypatch):
+    """The fixtures clear ENVIRONMENT_VARIABLES; a variable read but not listed would leak in."""
+    import re
+
+    from app.config import ENVIRONMENT_VARIABLES, env_text
+
+    source = "\n".join(p.read_text() for p in (PROJECT_ROOT / "app").rglob("*.py"))
+    assert "os.environ" not in source.replace("os.environ.get(name, default)", "")
+    read = set(re.findall(r'_env_(?:int|bool)\(\s*"([A-Z_]+)"', source))
+    read |= set(re.findall(r'env_text\(\s*"([A-Z_]+)"', source))
+    assert read == set(ENVIRONMENT_VARIABLES)
+    with pytest.raises(KeyError):
+        env_text("SOME_UNLISTED_VARIABLE")
+
+
+def test_a_developers_shell_cannot_change_what_the_tests_see():
+    """The autouse fixture has cleared all of them, whatever this shell exported."""
+    import os
+
+    from app.config import ENVIRONMENT_VARIABLES
+
+    assert [name for name in ENVIRONMENT_VARIABLES if name in os.environ] == []
+    assert [name for name in os.environ if name.startswith("FLASK_")] == []

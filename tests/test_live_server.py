@@ -11,8 +11,8 @@ import json
 
 import pytest
 
+from harness.servers import GunicornServer, app_environment, prepare_database
 from tests.helpers import b64url, forge, good_claims
-from tests.servers import GunicornServer, app_environment, prepare_database
 
 JWT_KEY = "live-server-test-jwt-key-that-is-long-enough-0123456789"
 

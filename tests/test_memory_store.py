@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import SessionActions
-
-COOKIE = "lab_session"
+from harness.actions import SESSION_COOKIE, SessionActions
 
 
 def test_memory_store_signs_in_and_out(make_app, sql_counter_factory):
@@ -16,10 +14,10 @@ def test_memory_store_signs_in_and_out(make_app, sql_counter_factory):
     body = client.get("/session/api/me").get_json()
     assert body["username"] == "alice" and body["store"] == "memory"
     assert counter.statements == []  # the session never touched the database
-    sid = client.get_cookie(COOKIE).value
+    sid = client.get_cookie(SESSION_COOKIE).value
     actions.logout()
     replay = app.test_client()
-    replay.set_cookie(COOKIE, sid)
+    replay.set_cookie(SESSION_COOKIE, sid)
     assert replay.get("/session/api/me").status_code == 401
 
 
@@ -29,8 +27,54 @@ def test_a_second_worker_does_not_know_a_memory_session(make_app):
     second = make_app(SESSION_STORE="memory")
     client = first.test_client()
     SessionActions(client).login()
-    sid = client.get_cookie(COOKIE).value
+    sid = client.get_cookie(SESSION_COOKIE).value
     other = second.test_client()
-    other.set_cookie(COOKIE, sid)
+    other.set_cookie(SESSION_COOKIE, sid)
     assert client.get("/session/api/me").status_code == 200
     assert other.get("/session/api/me").status_code == 401
+
+
+def test_a_form_from_one_process_signs_in_on_another(tmp_path):
+    """Two app processes with SESSION_STORE=memory, as two gunicorn workers are: the form's
+    CSRF token is in a signed cookie any of them can check, so signing in works whichever one
+    answers. The session itself then lives in one process only, and the other does not know
+    it: that is the lesson of the memory store, and the only one."""
+    import http.client
+    import urllib.parse
+
+    from harness.actions import csrf_token_from
+    from harness.servers import GunicornServer, app_environment, prepare_database
+
+    env = app_environment(tmp_path, SESSION_STORE="memory")
+    prepare_database(env)
+    first, second = GunicornServer(env, workers=1), GunicornServer(env, workers=1)
+
+    def request(server, method: str, path: str, body: str | None = None, cookie: str = ""):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        headers = {"Cookie": cookie} if cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        cookies = [v.split(";", 1)[0] for k, v in response.getheaders() if k == "Set-Cookie"]
+        answer = (response.status, response.getheader("Location"), response.read().decode())
+        conn.close()
+        return answer, "; ".join(c for c in cookies if not c.endswith("="))
+
+    try:
+        for form_from, post_to in ((first, second), (second, first), (first, first)):
+            (_, _, page), cookie = request(form_from, "GET", "/session/login")
+            token = csrf_token_from(page)
+            form = {"username": "alice", "password": "wonderland", "csrf_token": token}
+            (status, location, _), session_cookie = request(
+                post_to, "POST", "/session/login", urllib.parse.urlencode(form), cookie
+            )
+            assert (status, location) == (302, "/session/profile")
+            (status, _, _), _ = request(post_to, "GET", "/session/api/me", cookie=session_cookie)
+            assert status == 200
+            other = second if post_to is first else first
+            (status, _, _), _ = request(other, "GET", "/session/api/me", cookie=session_cookie)
+            assert status == 401  # the other process never heard of it
+    finally:
+        first.stop()
+        second.stop()

@@ -9,8 +9,8 @@ from sqlalchemy import create_engine, inspect, select
 
 from app.extensions import db
 from app.models import User
-from tests.servers import app_environment
-from tests.servers import flask_cli as run_flask
+from harness.servers import app_environment
+from harness.servers import flask_cli as run_flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

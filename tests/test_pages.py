@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -89,7 +91,7 @@ def test_inspect_echo_with_a_bad_token_says_why(client):
 
 
 def test_signup_creates_a_user_who_can_use_both_schemes(app, client, jwt_auth, session_auth):
-    from tests.helpers import csrf_token_from
+    from harness.actions import csrf_token_from
 
     token = csrf_token_from(client.get("/account/signup").get_data(as_text=True))
     response = client.post(
@@ -114,10 +116,10 @@ def test_signup_creates_a_user_who_can_use_both_schemes(app, client, jwt_auth, s
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"username": "ab", "password": "long enough"}, "Username must be 3–32 characters"),
-        ({"username": "a" * 33, "password": "long enough"}, "Username must be 3–32 characters"),
-        ({"username": "bad name", "password": "long enough"}, "Username must be"),
-        ({"username": "ünïcode", "password": "long enough"}, "Username must be"),
+        ({"username": "ab", "password": "long enough"}, "A username has 3–32 characters"),
+        ({"username": "a" * 33, "password": "long enough"}, "has at most 32 characters"),
+        ({"username": "bad name", "password": "long enough"}, "A username has 3–32"),
+        ({"username": "ünïcode", "password": "long enough"}, "A username has 3–32"),
         ({"username": "dave", "password": "short"}, "at least 8 characters"),
         ({"username": "dave", "password": "x" * 300}, "at most 256 characters"),
         ({"username": "alice", "password": "long enough"}, "That username is taken."),
@@ -129,11 +131,11 @@ def test_signup_creates_a_user_who_can_use_both_schemes(app, client, jwt_auth, s
             {"username": "dave", "password": "long enough", "display_name": "bad\u202ename"},
             "cannot be shown",
         ),
-        ({"username": "", "password": "long enough"}, "This field is required."),
+        ({"username": "", "password": "long enough"}, "Enter a username."),
     ],
 )
 def test_signup_shows_clear_per_field_errors(app, client, fields, message):
-    from tests.helpers import csrf_token_from
+    from harness.actions import csrf_token_from
 
     with app.app_context():
         before = db.session.execute(select(User.id)).all()
@@ -209,12 +211,156 @@ def test_pages_are_never_cached(client, path):
     assert client.get(path).headers["Cache-Control"] == "no-store"
 
 
-def test_static_files_may_be_cached(client):
-    response = client.get("/static/css/site.css")
+def test_static_files_have_a_content_hash_in_their_url_and_are_immutable(app, client):
+    html = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/[0-9a-f]{12}/css/site.css)"', html).group(1)
+    response = client.get(css)
     assert response.status_code == 200
-    assert response.headers.get("Cache-Control") != "no-store"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/static/css/site.css").status_code == 404  # only hashed URLs exist
+
+
+@pytest.mark.parametrize(("accept", "encoding"), [("br", "br"), ("gzip", "gzip"), ("", None)])
+def test_static_files_are_served_compressed_when_the_browser_accepts_it(
+    app, client, accept, encoding
+):
+    url = f"{app.static_url_path}/js/inspect.js"
+    plain = client.get(url).get_data()
+    response = client.get(url, headers={"Accept-Encoding": accept})
+    assert response.headers.get("Content-Encoding") == encoding
+    assert "Accept-Encoding" in response.headers["Vary"]
+    body = response.get_data()
+    if encoding == "br":
+        import brotli
+
+        assert brotli.decompress(body) == plain
+    elif encoding == "gzip":
+        import gzip
+
+        assert gzip.decompress(body) == plain
+    else:
+        assert body == plain
+
+
+def test_the_static_url_changes_when_a_static_file_does(tmp_path):
+    from app.static_files import static_digest
+
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "a.js").write_text("export const a = 1;")
+    before = static_digest(tmp_path)
+    (tmp_path / "js" / "a.js").write_text("export const a = 2;")
+    assert static_digest(tmp_path) != before
 
 
 def test_sql_errors_are_logged_without_their_parameters(app):
     with app.app_context():
         assert db.engine.hide_parameters is True
+
+
+def test_healthz_is_503_when_the_database_file_is_empty(tmp_path, monkeypatch):
+    from app import create_app
+    from tests.conftest import make_test_config
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    empty = tmp_path / "empty.sqlite3"
+    empty.write_bytes(b"")  # the file is there, the schema is not
+    response = create_app(make_test_config(empty)).test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "status": "unavailable",
+        "database": "no schema: run `flask db upgrade`",
+    }
+
+
+def test_healthz_is_503_when_the_schema_is_out_of_date(app, client):
+    from sqlalchemy import text
+
+    with app.app_context():
+        db.session.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+        db.session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "out of date" in response.get_json()["database"]
+
+
+def test_the_readme_shows_the_health_body_the_site_really_sends(client):
+    import json
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    body = json.dumps(client.get("/healthz").get_json())
+    assert f"`200 {body}`" in readme
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        (20, "20 seconds"),
+        (60, "1 minute"),
+        (90, "90 seconds"),
+        (900, "15 minutes"),
+        (7200, "2 hours"),
+    ],
+)
+def test_the_jwt_login_page_states_the_token_lifetime_exactly(make_app, seconds, expected):
+    from datetime import timedelta
+
+    app = make_app(JWT_ACCESS_TOKEN_TTL=timedelta(seconds=seconds))
+    html = app.test_client().get("/jwt/login").get_data(as_text=True)
+    assert f"The token expires {expected} after it is issued." in html
+
+
+def test_the_flows_keep_the_study_notes_numbering(client):
+    html = client.get("/").get_data(as_text=True)
+    jwt_usage = html[html.index('data-flow="jwt-usage"') :]
+    jwt_usage = jwt_usage[: jwt_usage.index("</figure>")]
+    assert re.findall(r'<span class="step-no">([^<]+)</span>', jwt_usage) == [
+        "1",
+        "2a",
+        "2b",
+        "3",
+        "4",
+        "5",
+    ]
+    session_usage = html[html.index('data-flow="session-usage"') :]
+    session_usage = session_usage[: session_usage.index("</figure>")]
+    assert re.findall(r'<span class="step-no">([^<]+)</span>', session_usage) == [
+        str(n) for n in range(1, 8)
+    ]
+
+
+def test_the_comparison_gives_the_study_notes_verdicts_with_reasons(client):
+    html = client.get("/").get_data(as_text=True)
+    row = html[html.index("How easily does it scale out?") :]
+    row = row[: row.index("</tr>")]
+    session_cell = re.search(r'data-label="Session">(.*?)</td>', row, re.S).group(1)
+    jwt_cell = re.search(r'data-label="JWT">(.*?)</td>', row, re.S).group(1)
+    assert "Hard" in session_cell and "store" in session_cell
+    assert "Easy" in jwt_cell and "key" in jwt_cell
+
+
+def test_home_medians_say_which_worker_measured_them(client, jwt_auth):
+    import os
+
+    token = jwt_auth.token()
+    for _ in range(3):
+        jwt_auth.get("/jwt/api/me", token)
+    html = client.get("/").get_data(as_text=True)
+    assert f"worker process {os.getpid()}" in html
+    assert re.search(r"jwt [\d.]+ ms over 3 requests", html)
+
+
+def test_screen_reader_notes_name_only_the_steps_this_request_took(client, session_auth):
+    from tests.helpers import step_notes
+
+    session_auth.login()
+    html = client.get("/session/profile").get_data(as_text=True)
+    usage = step_notes(html, "session-usage")
+    assert usage["store_lookup"] == "(this request took this step)"
+    creation = step_notes(html, "session-creation")
+    assert set(creation.values()) == {"(done when you signed in, not on this request)"}
+    home = client.get("/").get_data(as_text=True)
+    assert set(step_notes(home, "jwt-usage").values()) == {""}  # the server lit none of them
+    assert step_notes(home, "session-usage")["store_lookup"] == "(this request took this step)"
+    assert step_notes(home, "session-usage")["data_query"] == ""  # home needs no data

@@ -12,10 +12,9 @@ from sqlalchemy import create_engine, inspect, select
 from app import create_app
 from app.extensions import db
 from app.models import SessionRecord
-from tests.helpers import JwtActions, SessionActions
-from tests.servers import PostgresServer, flask_cli, require_postgres_bin
-
-COOKIE = "lab_session"
+from harness.actions import SESSION_COOKIE, JwtActions, SessionActions
+from harness.servers import PostgresServer, flask_cli
+from tests.availability import require_postgres_bin
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +70,7 @@ def test_session_scheme_on_postgres(pg_app, sql_counter_factory):
     client = pg_app.test_client()
     actions = SessionActions(client)
     assert actions.login().status_code == 302
-    sid = client.get_cookie(COOKIE).value
+    sid = client.get_cookie(SESSION_COOKIE).value
     with pg_app.app_context():
         keys = set(db.session.execute(select(SessionRecord.session_id)).scalars())
     assert f"session:{sid}" in keys
@@ -83,7 +82,7 @@ def test_session_scheme_on_postgres(pg_app, sql_counter_factory):
 
     actions.logout()
     replay = pg_app.test_client()
-    replay.set_cookie(COOKIE, sid)
+    replay.set_cookie(SESSION_COOKIE, sid)
     assert replay.get("/session/api/me").status_code == 401
 
 
@@ -98,5 +97,5 @@ def test_jwt_scheme_on_postgres(pg_app):
 @pytest.mark.parametrize("cookie", ["A" * 300, "한국어", "x' OR '1'='1"])
 def test_odd_cookies_never_reach_postgres_as_errors(pg_app, cookie):
     client = pg_app.test_client()
-    client.set_cookie(COOKIE, cookie)
+    client.set_cookie(SESSION_COOKIE, cookie)
     assert client.get("/session/api/me").status_code == 401

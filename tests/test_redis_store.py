@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from redis import Redis
 
-from tests.helpers import JwtActions, SessionActions
-
-COOKIE = "lab_session"
+from harness.actions import SESSION_COOKIE, JwtActions, SessionActions
 
 
 @pytest.fixture
@@ -36,7 +34,7 @@ def calls_since(before: dict[str, int], after: dict[str, int], command: str) -> 
 def test_login_stores_the_session_in_redis_with_a_ttl(redis_app, redis_client):
     client = redis_app.test_client()
     assert SessionActions(client).login().status_code == 302
-    sid = client.get_cookie(COOKIE).value
+    sid = client.get_cookie(SESSION_COOKIE).value
     key = f"session:{sid}"
     assert redis_client.exists(key) == 1
     lifetime = redis_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
@@ -71,52 +69,63 @@ def test_logout_deletes_the_key_and_the_old_cookie_is_refused(redis_app, redis_c
     client = redis_app.test_client()
     actions = SessionActions(client)
     actions.login()
-    sid = client.get_cookie(COOKIE).value
+    sid = client.get_cookie(SESSION_COOKIE).value
     actions.logout()
     assert redis_client.exists(f"session:{sid}") == 0
     replay = redis_app.test_client()
-    replay.set_cookie(COOKIE, sid)
+    replay.set_cookie(SESSION_COOKIE, sid)
     assert replay.get("/session/api/me").status_code == 401
 
 
-def test_login_rotates_the_redis_key(redis_app, redis_client):
-    client = redis_app.test_client()
-    client.get("/session/login")
-    before = client.get_cookie(COOKIE).value
-    assert redis_client.exists(f"session:{before}") == 1
-    SessionActions(client).login()
-    assert redis_client.exists(f"session:{before}") == 0
+def test_anonymous_visitors_send_redis_no_command_and_a_sign_in_writes_one_key(
+    redis_app, redis_client
+):
+    before = command_counts(redis_client)
+    for _ in range(25):
+        visitor = redis_app.test_client()
+        for path in ("/session/login", "/account/signup", "/inspect"):
+            assert visitor.get(path).status_code == 200
+    after = command_counts(redis_client)
+    assert {name: n for name, n in after.items() if name != "info"} == {
+        name: n for name, n in before.items() if name != "info"
+    }  # only our own INFO calls: the app sent Redis nothing at all
+    assert redis_client.dbsize() == 0
+    SessionActions(redis_app.test_client()).login()
+    assert redis_client.dbsize() == 1
 
 
 def test_sessions_survive_in_redis_across_app_instances(redis_app, make_app, redis_server):
     """Two instances behind a proxy share the store, so either can serve the session."""
     client = redis_app.test_client()
     SessionActions(client).login()
-    sid = client.get_cookie(COOKIE).value
+    sid = client.get_cookie(SESSION_COOKIE).value
     other = make_app(SESSION_STORE="redis", REDIS_URL=redis_server.url)
     other_client = other.test_client()
-    other_client.set_cookie(COOKIE, sid)
+    other_client.set_cookie(SESSION_COOKIE, sid)
     assert other_client.get("/session/api/me").get_json()["username"] == "alice"
 
 
 def test_redis_down_means_503_for_sessions_while_jwt_keeps_working(make_app):
-    from tests.servers import free_port
+    from harness.servers import free_port
 
     dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     app = make_app(SESSION_STORE="redis", REDIS_URL=dead)
     client = app.test_client()
-    client.set_cookie(COOKIE, "A" * 43)
+    client.set_cookie(SESSION_COOKIE, "A" * 43)  # a browser that holds a session cookie
     assert client.get("/session/api/me").status_code == 503
     assert client.get("/session/api/me").get_json()["error"] == "service_unavailable"
-    page = client.get("/session/login")
+    page = client.get("/session/profile")
     assert page.status_code == 503 and "unavailable" in page.get_data(as_text=True)
     assert client.get("/").status_code == 200
-    fresh = app.test_client()  # no cookie: the failure shows when the form's token is saved
+    assert client.get_cookie(SESSION_COOKIE).value == "A" * 43  # not thrown away: Redis may return
+    fresh = app.test_client()  # nobody has signed in: the form needs no store...
     page = fresh.get("/session/login")
-    assert page.status_code == 503 and "session store is unavailable" in page.get_data(as_text=True)
-    assert "Set-Cookie" not in page.headers
-    signup = fresh.get("/account/signup")
-    assert signup.status_code == 503
+    assert page.status_code == 200
+    signing_in = SessionActions(fresh).login()  # ...signing in does, and says so
+    assert signing_in.status_code == 503
+    assert "session store is unavailable" in signing_in.get_data(as_text=True)
+    assert fresh.get_cookie(SESSION_COOKIE) is None
+    assert fresh.get("/account/signup").status_code == 200
     jwt = JwtActions(client)
     assert jwt.get("/jwt/api/me", jwt.token()).status_code == 200
 
@@ -126,6 +135,6 @@ def test_redis_over_a_unix_socket(make_app, redis_server, redis_client):
     app = make_app(SESSION_STORE="redis", REDIS_URL=redis_server.socket_url)
     client = app.test_client()
     SessionActions(client).login()
-    sid = client.get_cookie(COOKIE).value
+    sid = client.get_cookie(SESSION_COOKIE).value
     assert redis_client.exists(f"session:{sid}") == 1  # the same server, seen over TCP
     assert client.get("/session/api/me").get_json()["username"] == "alice"

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import SessionRecord
-from app.session_auth import store as session_store
 from app.tracing import RecentAuthCosts
+from tests.helpers import flow_marks
 
 SERVER_TIMING = re.compile(r'(\w+);desc="([^"]*)";dur=([\d.]+)')
 
@@ -73,16 +75,15 @@ def test_jwt_request_needs_no_query_even_with_a_session_cookie(
 
 
 def test_sliding_expiry_writes_at_most_once_per_interval(
-    app, client, session_auth, sql_counter, monkeypatch
+    app, client, session_auth, sql_counter, time_machine
 ):
     session_auth.login()
     client.get("/session/profile")
     with app.app_context():
         first_expiry = db.session.execute(select(SessionRecord.expiry)).scalar_one()
 
-    interval = app.config["SESSION_REFRESH_INTERVAL"].total_seconds()
-    real_now = session_store.now()
-    monkeypatch.setattr(session_store, "now", lambda: real_now + interval + 1)
+    interval = app.config["SESSION_REFRESH_INTERVAL"]
+    time_machine.move_to(datetime.now(UTC) + interval + timedelta(seconds=1))
     sql_counter.reset()
     refreshed = client.get("/session/api/me")
     assert refreshed.status_code == 200
@@ -119,7 +120,7 @@ def test_every_page_carries_server_timing(client, path):
 
 
 def test_server_timing_counts_the_writes_of_a_login(client):
-    from tests.helpers import csrf_token_from
+    from harness.actions import csrf_token_from
 
     token = csrf_token_from(client.get("/session/login").get_data(as_text=True))
     response = client.post(
@@ -137,7 +138,9 @@ def test_pages_show_this_requests_measured_steps(client, session_auth):
     assert re.search(r'data-step="store_lookup"[^<]*>.*?[\d.]+ ms', html, re.S)
     home = client.get("/").get_data(as_text=True)
     assert "lit by this page load, measured" in home
-    assert re.search(r"session auth took [\d.]+ ms with 1 sql store read and 0 writes", home)
+    assert re.search(
+        r"session auth took [\d.]+ ms, with\s+1 read and\s+0 writes in the sql store", home
+    )
 
 
 def test_json_bodies_carry_the_trace_only_when_asked(jwt_auth):
@@ -153,8 +156,8 @@ def test_recent_costs_are_bounded_and_summarised():
         costs.add("jwt", float(ms))
     costs.add("session", 2.0)
     summary = costs.summary()
-    assert summary["jwt"] == {"count": 5, "median_ms": 97.0}
-    assert summary["session"] == {"count": 1, "median_ms": 2.0}
+    assert summary["jwt"] == {"count": 5, "median_ms": 97.0, "worker_pid": os.getpid()}
+    assert summary["session"] == {"count": 1, "median_ms": 2.0, "worker_pid": os.getpid()}
 
 
 def test_recent_costs_feed_the_inspect_page_without_touching_the_database(
@@ -180,7 +183,7 @@ def test_concurrent_workers_never_hit_database_is_locked(tmp_path):
     import http.cookiejar
     import urllib.request
 
-    from tests.servers import GunicornServer, app_environment, prepare_database
+    from harness.servers import GunicornServer, app_environment, prepare_database
 
     env = app_environment(tmp_path)
     prepare_database(env)
@@ -232,5 +235,5 @@ def test_inspect_measures_each_scheme_separately_and_feeds_no_median(
 def test_inspect_page_lights_the_session_flow_with_this_page_load(client, session_auth):
     session_auth.login()
     html = client.get("/inspect").get_data(as_text=True)
-    assert 'done" data-step="store_lookup"' in html
+    assert "done" in flow_marks(html, "session-usage")["store_lookup"]
     assert "lit by this page load, measured" in html

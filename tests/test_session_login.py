@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SessionRecord
+from harness.actions import SESSION_COOKIE, SessionActions, csrf_token_from
+from tests.helpers import flow_marks
 
-COOKIE = "lab_session"
 
-
-def set_cookie_header(response, name=COOKIE) -> str:
+def set_cookie_header(response, name=SESSION_COOKIE) -> str:
     for header in response.headers.getlist("Set-Cookie"):
         if header.startswith(f"{name}="):
             return header
@@ -41,13 +41,13 @@ def test_successful_login_redirects_to_profile_with_a_safe_cookie(session_auth):
     assert "HttpOnly" in header
     assert "SameSite=Lax" in header
     assert "Secure" not in header  # development serves plain HTTP on localhost
-    cookie = SimpleCookie(header)[COOKIE]
+    cookie = SimpleCookie(header)[SESSION_COOKIE]
     assert len(cookie.value) == 43  # an opaque random ID, nothing else
 
 
 def test_cookie_is_secure_in_production(app_config, tmp_path, monkeypatch):
     from app import create_app
-    from tests.helpers import SessionActions
+    from harness.actions import SessionActions
 
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "p" * 40)
@@ -67,26 +67,85 @@ def test_cookie_is_secure_in_production(app_config, tmp_path, monkeypatch):
 
 def test_login_stores_the_session_server_side_and_the_cookie_holds_only_its_id(app, session_auth):
     response = session_auth.login()
-    sid = SimpleCookie(set_cookie_header(response))[COOKIE].value
+    sid = SimpleCookie(set_cookie_header(response))[SESSION_COOKIE].value
     assert f"session:{sid}" in session_rows(app)
     assert "alice" not in sid
 
 
-def test_login_rotates_the_session_id(app, client, session_auth):
-    client.get("/session/login")  # the form's CSRF token creates an anonymous session
-    before = client.get_cookie(COOKIE).value
-    assert f"session:{before}" in session_rows(app)
-    session_auth.login()
-    after = client.get_cookie(COOKIE).value
+def test_a_visitor_who_has_not_signed_in_has_no_session_record(app, client):
+    for path in ("/session/login", "/account/signup", "/", "/inspect", "/jwt/login"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert f"{SESSION_COOKIE}=" not in " ".join(response.headers.getlist("Set-Cookie"))
+    assert session_rows(app) == []
+    assert client.get_cookie(SESSION_COOKIE) is None
+
+
+def test_fifty_anonymous_page_views_leave_the_session_table_as_it_was(app, session_auth):
+    session_auth.login()  # one real session, which must stay exactly as it is
+    before = session_rows(app)
+    for n in range(50):
+        visitor = app.test_client()
+        visitor.get("/session/login" if n % 2 else "/account/signup")
+    assert session_rows(app) == before
+
+
+def test_the_csrf_token_before_sign_in_lives_in_a_signed_cookie(app, client):
+    from itsdangerous import URLSafeTimedSerializer
+
+    from harness.actions import PRE_LOGIN_COOKIE
+
+    page = client.get("/session/login")
+    header = set_cookie_header(page, PRE_LOGIN_COOKIE)
+    assert "HttpOnly" in header and "SameSite=Lax" in header
+    assert "Expires" not in header  # a browser-session cookie
+    cookie = client.get_cookie(PRE_LOGIN_COOKIE).value
+    payload, _, _ = cookie.rpartition(".")[0].rpartition(".")
+    assert "csrf_token" in base64url_json(payload)  # readable by whoever holds it...
+    forged = URLSafeTimedSerializer("not-the-key", salt="x").dumps({"csrf_token": "f" * 40})
+    client.set_cookie(PRE_LOGIN_COOKIE, forged)  # ...but not forgeable without SECRET_KEY
+    response = client.post(
+        "/session/login",
+        data={"username": "alice", "password": "wonderland", "csrf_token": "f" * 40},
+    )
+    assert response.status_code == 400
+    assert client.get("/session/api/me").status_code == 401
+
+
+def base64url_json(part: str) -> dict:
+    import base64
+    import json
+
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def test_signing_in_replaces_the_pre_login_cookie_with_a_session(client, session_auth):
+    from harness.actions import PRE_LOGIN_COOKIE
+
+    client.get("/session/login")
+    assert client.get_cookie(PRE_LOGIN_COOKIE) is not None
+    response = session_auth.login()
+    assert response.status_code == 302
+    assert "Max-Age=0" in set_cookie_header(response, PRE_LOGIN_COOKIE)
+    assert client.get_cookie(PRE_LOGIN_COOKIE) is None
+    assert client.get_cookie(SESSION_COOKIE) is not None
+
+
+def test_signing_in_again_replaces_the_old_session(app, client, session_auth):
+    session_auth.login("bob")
+    before = client.get_cookie(SESSION_COOKIE).value
+    session_auth.login("alice")
+    after = client.get_cookie(SESSION_COOKIE).value
     assert after != before
-    assert f"session:{before}" not in session_rows(app)  # the pre-login record is gone
+    assert session_rows(app) == [f"session:{after}"]  # bob's record is gone
+    assert client.get("/session/api/me").get_json()["username"] == "alice"
 
 
 def test_planted_session_id_is_not_adopted(app, client, session_auth):
     planted = "A" * 43
-    client.set_cookie(COOKIE, planted)
+    client.set_cookie(SESSION_COOKIE, planted)
     session_auth.login()
-    assert client.get_cookie(COOKIE).value != planted
+    assert client.get_cookie(SESSION_COOKIE).value != planted
     assert f"session:{planted}" not in session_rows(app)
 
 
@@ -96,8 +155,9 @@ def test_planted_session_id_is_not_adopted(app, client, session_auth):
         ("alice", "wrong-password"),
         ("nobody", "wonderland"),
         ("ALICE", "nope-nope"),
-        ("a" * 100, "wonderland"),
+        ("a" * 32, "wonderland"),
         ("alice bob", "wonderland"),
+        ("ａｌｉｃｅ", "wonderland"),
     ],
 )
 def test_failed_login_is_401_with_one_generic_message(client, session_auth, username, password):
@@ -112,10 +172,14 @@ def test_username_is_case_insensitive(session_auth):
     assert session_auth.login("  Alice ", "wonderland").status_code == 302
 
 
-def test_login_without_csrf_token_is_refused(client):
-    response = client.post("/session/login", data={"username": "alice", "password": "wonderland"})
+def test_login_without_csrf_token_gives_the_form_back_with_a_clear_message(client):
+    typed = {"username": "alice", "password": "a-secret-typed-here"}
+    response = client.post("/session/login", data=typed)
+    html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "security token" in response.get_data(as_text=True)
+    assert "This form expired, please send it again." in html
+    assert 'value="alice"' in html  # what was typed is kept...
+    assert "a-secret-typed-here" not in html  # ...except the password
     assert client.get("/session/api/me").status_code == 401
 
 
@@ -137,7 +201,7 @@ def test_profile_requires_a_session_and_keeps_a_safe_next(client):
     ],
 )
 def test_login_follows_only_local_next_urls(client, next_url, expected):
-    from tests.helpers import csrf_token_from
+    from harness.actions import csrf_token_from
 
     page = client.get("/session/login", query_string={"next": next_url})
     token = csrf_token_from(page.get_data(as_text=True))
@@ -156,12 +220,12 @@ def test_profile_shows_user_cookie_record_and_this_requests_flow(client, session
     assert "lab_session" in html
     assert "session:" in html  # the store key
     assert "&#34;login_at&#34;" in html and "&#34;identity&#34;" in html  # decoded record
+    marks = flow_marks(html, "session-usage")
     for step in ("cookie", "id_check", "store_lookup", "user_info", "data_query", "response"):
-        assert 'class="flow-step actor-' in html
-        assert f'done" data-step="{step}"' in html, step
+        assert "done" in marks[step], step
     assert "Tea party" in html  # the user's data, from the database
     # The CSRF token in the record is masked, never shown whole.
-    sid_value = client.get_cookie(COOKIE).value
+    sid_value = client.get_cookie(SESSION_COOKIE).value
     assert sid_value not in html
 
 
@@ -178,7 +242,7 @@ def test_api_me_answers_json_for_both_states(client, session_auth):
 
 def test_logout_deletes_the_record_and_clears_the_cookie(app, client, session_auth):
     session_auth.login()
-    sid = client.get_cookie(COOKIE).value
+    sid = client.get_cookie(SESSION_COOKIE).value
     response = session_auth.logout()
     assert response.status_code == 302
     assert f"session:{sid}" not in session_rows(app)
@@ -188,19 +252,67 @@ def test_logout_deletes_the_record_and_clears_the_cookie(app, client, session_au
 
 def test_old_cookie_no_longer_authenticates_after_logout(app, client, session_auth):
     session_auth.login()
-    stolen = client.get_cookie(COOKIE).value
+    stolen = client.get_cookie(SESSION_COOKIE).value
     session_auth.logout()
     attacker = app.test_client()
-    attacker.set_cookie(COOKIE, stolen)
+    attacker.set_cookie(SESSION_COOKIE, stolen)
     assert attacker.get("/session/api/me").status_code == 401
     assert attacker.get("/session/profile").status_code == 302
 
 
-def test_logout_requires_csrf_token(client, session_auth):
+def test_logout_with_a_stale_token_offers_a_fresh_form_and_keeps_the_session(client, session_auth):
     session_auth.login()
-    response = client.post("/session/logout")
+    response = client.post("/session/logout", data={"csrf_token": "stale"})
+    html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert client.get("/session/api/me").status_code == 200
+    assert "This form expired, please send it again." in html
+    assert client.get("/session/api/me").status_code == 200  # still signed in
+    fresh = csrf_token_from(html)
+    signed_out = client.post("/session/logout", data={"csrf_token": fresh})
+    assert signed_out.status_code == 302
+    assert client.get("/session/api/me").status_code == 401
+
+
+@pytest.mark.parametrize("token", [None, "stale"])
+def test_signing_out_when_already_signed_out_lands_on_the_login_page(client, token):
+    data = {} if token is None else {"csrf_token": token}
+    response = client.post("/session/logout", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/session/login"
+    page = client.get("/session/login").get_data(as_text=True)
+    assert "You were already signed out" in page
+
+
+def test_a_sign_out_in_another_tab_leaves_this_tabs_form_resendable(client, session_auth):
+    """Tab 1 holds the login form; tab 2 signs in and out. Tab 1's form then says it expired."""
+    stale_form = client.get("/session/login").get_data(as_text=True)
+    session_auth.login()
+    session_auth.logout()
+    response = client.post(
+        "/session/login",
+        data={
+            "username": "alice",
+            "password": "wonderland",
+            "csrf_token": csrf_token_from(stale_form),
+        },
+    )
+    assert response.status_code == 400
+    assert "This form expired, please send it again." in response.get_data(as_text=True)
+
+
+def test_the_signed_out_notice_is_shown_once_and_writes_no_record(app, client, session_auth):
+    session_auth.login()
+    session_auth.logout()
+    first = client.get("/session/login").get_data(as_text=True)
+    second = client.get("/session/login").get_data(as_text=True)
+    assert "The session record was deleted from the store" in first
+    assert "The session record was deleted from the store" not in second
+    assert session_rows(app) == []
+
+
+def test_the_signed_out_notice_cannot_be_summoned_by_a_link(client):
+    page = client.get("/session/login?signed_out=1").get_data(as_text=True)
+    assert "The session record was deleted" not in page
 
 
 @pytest.mark.parametrize(
@@ -208,7 +320,7 @@ def test_logout_requires_csrf_token(client, session_auth):
     ["", "x", "' OR 1=1 --", "A" * 4000, "한국어세션", "\x00\x01", "A" * 42 + "!"],
 )
 def test_malformed_session_cookies_are_ignored_not_errors(app, client, cookie_value):
-    client.set_cookie(COOKIE, cookie_value)
+    client.set_cookie(SESSION_COOKIE, cookie_value)
     for path in ("/session/api/me", "/session/profile", "/inspect", "/"):
         assert client.get(path).status_code in (200, 302, 401)
     # A malformed ID never becomes a store key; any record made is under a fresh random ID.
@@ -223,7 +335,7 @@ def test_expired_session_reads_as_signed_out_and_is_removed(app, client, session
     from sqlalchemy import update
 
     session_auth.login()
-    sid = client.get_cookie(COOKIE).value
+    sid = client.get_cookie(SESSION_COOKIE).value
     with app.app_context():
         db.session.execute(
             update(SessionRecord).values(expiry=datetime(2000, 1, 1) - timedelta(seconds=1))
@@ -234,8 +346,6 @@ def test_expired_session_reads_as_signed_out_and_is_removed(app, client, session
 
 
 def test_a_csrf_token_from_before_login_is_dead_after_it(client, session_auth):
-    from tests.helpers import csrf_token_from
-
     before = csrf_token_from(client.get("/session/login").get_data(as_text=True))
     session_auth.login()
     response = client.post("/session/logout", data={"csrf_token": before})
@@ -247,13 +357,13 @@ def test_a_planted_session_issued_by_the_server_gives_the_attacker_nothing(
     app, client, session_auth
 ):
     attacker = app.test_client()
-    attacker.get("/session/login")  # a real, server-issued anonymous session
-    planted = attacker.get_cookie(COOKIE).value
-    client.set_cookie(COOKIE, planted)  # ...planted in the victim's browser
-    session_auth.login()
-    assert client.get_cookie(COOKIE).value != planted
-    assert client.get("/session/api/me").status_code == 200
-    assert attacker.get("/session/api/me").status_code == 401
+    SessionActions(attacker).login("bob")  # a real session: anonymous visitors get none
+    planted = attacker.get_cookie(SESSION_COOKIE).value
+    client.set_cookie(SESSION_COOKIE, planted)  # ...planted in the victim's browser
+    session_auth.login("alice")
+    assert client.get_cookie(SESSION_COOKIE).value != planted
+    assert client.get("/session/api/me").get_json()["username"] == "alice"
+    assert attacker.get("/session/api/me").status_code == 401  # and the planted one is gone
 
 
 def test_the_raw_csrf_token_in_the_record_is_never_shown(app, client, session_auth):
@@ -261,7 +371,7 @@ def test_the_raw_csrf_token_in_the_record_is_never_shown(app, client, session_au
 
     session_auth.login()
     html = client.get("/session/profile").get_data(as_text=True)
-    sid = client.get_cookie(COOKIE).value
+    sid = client.get_cookie(SESSION_COOKIE).value
     with app.app_context():
         raw = db.session.execute(
             select(SessionRecord.data).where(SessionRecord.session_id == f"session:{sid}")
@@ -273,7 +383,7 @@ def test_the_raw_csrf_token_in_the_record_is_never_shown(app, client, session_au
 
 @pytest.mark.parametrize("cookie_value", ["x", "A" * 42 + "!", "A" * 44, "' OR 1=1 --"])
 def test_a_malformed_session_id_never_reaches_the_store(client, sql_counter, cookie_value):
-    client.set_cookie(COOKIE, cookie_value)
+    client.set_cookie(SESSION_COOKIE, cookie_value)
     sql_counter.reset()
     assert client.get("/session/api/me").status_code == 401
     assert sql_counter.statements == []
@@ -284,7 +394,7 @@ def test_a_malformed_session_id_never_reaches_the_store(client, sql_counter, coo
 def test_files_sent_as_form_fields_are_rejected_not_a_crash(client, path, field):
     import io
 
-    from tests.helpers import csrf_token_from
+    from harness.actions import csrf_token_from
 
     token = csrf_token_from(client.get(path).get_data(as_text=True))
     data = {"username": "alice", "password": "wonderland", "csrf_token": token}

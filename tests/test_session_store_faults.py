@@ -4,20 +4,18 @@ and errors in the middle of a request. None of it may give a 500 or resurrect a 
 from __future__ import annotations
 
 import pickle
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import g
+from flask import request as flask_request
 from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import SessionRecord
-from app.session_auth import store as session_store
-from tests.helpers import JwtActions, SessionActions
-
-COOKIE = "lab_session"
+from harness.actions import SESSION_COOKIE, JwtActions, SessionActions, csrf_token_from
+from harness.servers import RedisServer, free_port
+from tests.availability import require_binary
 
 
 class Boom:
@@ -76,7 +74,7 @@ def signed_in_byte_store(request, make_app):
     app = app_with_store(request, make_app, request.param)
     client = app.test_client()
     SessionActions(client).login()
-    return app, client, client.get_cookie(COOKIE).value
+    return app, client, client.get_cookie(SESSION_COOKIE).value
 
 
 @pytest.mark.parametrize(
@@ -100,63 +98,87 @@ def test_a_pickled_record_is_never_unpickled(signed_in_byte_store, tmp_path):
     assert not marker.exists()
 
 
-def test_a_refresh_racing_a_logout_does_not_bring_the_session_back(store_app):
-    client = store_app.test_client()
+def move_clock(time_machine, seconds: float) -> None:
+    time_machine.move_to(datetime.now(UTC) + timedelta(seconds=seconds))
+
+
+@pytest.fixture(params=["sql", "redis", "memory"])
+def racing_app(request, make_app):
+    """A store app with a hook that signs the same session out from another tab while a
+    request sits between its read and its write; `race["armed"] = True` arms it once."""
+    app = app_with_store(request, make_app, request.param)
+    race = {"armed": False, "other_tab": app.test_client(), "form": None}
+
+    # Registered after the store's own hook, so it runs first: between the store's read (at
+    # the start of the request) and its refresh write (after the view).
+    @app.after_request
+    def sign_out_meanwhile(response):
+        if race["armed"] and flask_request.path == "/session/api/me":
+            race["armed"] = False
+            data = {"csrf_token": race["form"]}
+            race["signed_out"] = race["other_tab"].post("/session/logout", data=data).status_code
+        return response
+
+    return app, race
+
+
+def test_a_refresh_racing_a_sign_out_does_not_bring_the_session_back(racing_app, time_machine):
+    app, race = racing_app
+    client = app.test_client()
     SessionActions(client).login()
-    sid = client.get_cookie(COOKIE).value
-    interface = store_app.session_interface
-    with store_app.test_request_context("/session/api/me"):
-        session = interface.session_class({"_user_id": "1", "x": 1}, sid=sid)
-        # Another request logs out between this request's read and its save...
-        interface._delete_session(f"session:{sid}")
-        # ...and this request's save is only a due expiry refresh.
-        g.session_refresh_only = True
-        interface._upsert_session(timedelta(hours=1), session, f"session:{sid}")
-    assert not record_exists(store_app, sid)
-    replay = store_app.test_client()
-    replay.set_cookie(COOKIE, sid)
+    sid = client.get_cookie(SESSION_COOKIE).value
+    race["other_tab"].set_cookie(SESSION_COOKIE, sid)
+    race["form"] = csrf_token_from(race["other_tab"].get("/session/logout").get_data(as_text=True))
+    move_clock(time_machine, app.config["SESSION_REFRESH_INTERVAL"].total_seconds() + 5)
+    race["armed"] = True
+    assert client.get("/session/api/me").status_code == 200  # it read the session in time...
+    assert race["signed_out"] == 302  # ...then the other tab signed out, before its refresh
+    assert not record_exists(app, sid)
+    replay = app.test_client()
+    replay.set_cookie(SESSION_COOKIE, sid)
     assert replay.get("/session/api/me").status_code == 401
 
 
-def test_a_due_refresh_extends_a_live_session(store_app, monkeypatch):
+def test_a_due_refresh_extends_a_live_session(store_app, time_machine):
     client = store_app.test_client()
     SessionActions(client).login()
-    interval = store_app.config["SESSION_REFRESH_INTERVAL"].total_seconds()
-    real = session_store.now()
-    monkeypatch.setattr(session_store, "now", lambda: real + interval + 5)
+    move_clock(time_machine, store_app.config["SESSION_REFRESH_INTERVAL"].total_seconds() + 5)
     refreshed = client.get("/session/api/me")
     assert refreshed.status_code == 200
     assert "lab_session=" in refreshed.headers.get("Set-Cookie", "")
 
 
-def test_a_timestamp_from_the_future_is_refreshed_not_frozen(store_app, monkeypatch):
+def test_a_timestamp_from_the_future_is_refreshed_not_frozen(store_app, time_machine):
     """A clock that ran an hour ahead once must not stop the expiry from sliding afterwards."""
     client = store_app.test_client()
     SessionActions(client).login()
-    real = session_store.now()
-    monkeypatch.setattr(session_store, "now", lambda: real + 3600)
+    start = datetime.now(UTC)
+    time_machine.move_to(start + timedelta(hours=1), tick=False)
     assert client.get("/session/api/me").status_code == 200  # writes _refreshed_at an hour ahead
-    monkeypatch.setattr(session_store, "now", lambda: real + 10)
+    time_machine.move_to(start + timedelta(seconds=10), tick=False)
     response = client.get("/session/api/me")
     assert response.status_code == 200
     # The due refresh rewrote the timestamp back to the present clock (also on SQL, where the
     # record's expiry, written an hour ahead, is later than the one the refresh would set).
     later = client.get("/session/profile").get_data(as_text=True)
-    assert f"&#34;_refreshed_at&#34;: {int(real + 10)}" in later
+    assert f"&#34;_refreshed_at&#34;: {int((start + timedelta(seconds=10)).timestamp())}" in later
 
 
-def test_redis_failing_during_login_gives_503(make_app, monkeypatch, redis_server):
-    app = make_app(SESSION_STORE="redis", REDIS_URL=redis_server.url)
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, which the test may stop."""
+    server = RedisServer(require_binary("redis-server", "redis-server"), tmp_path)
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+def test_redis_failing_during_login_gives_503_and_no_session(make_app, own_redis, caplog):
+    app = make_app(SESSION_STORE="redis", REDIS_URL=own_redis.url)
     client = app.test_client()
-    page = client.get("/session/login")
+    page = client.get("/session/login")  # needs no store: nobody has signed in yet
     assert page.status_code == 200
-
-    def refuse(*args, **kwargs):
-        raise RedisConnectionError("connection refused")
-
-    monkeypatch.setattr(app.session_interface.client, "delete", refuse)
-    from tests.helpers import csrf_token_from
-
+    own_redis.stop()
     response = client.post(
         "/session/login",
         data={
@@ -167,6 +189,22 @@ def test_redis_failing_during_login_gives_503(make_app, monkeypatch, redis_serve
     )
     assert response.status_code == 503
     assert "session store is unavailable" in response.get_data(as_text=True)
+    assert client.get_cookie(SESSION_COOKIE) is None  # no cookie for a record never stored
+    lines = [r for r in caplog.records if "session store unavailable" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].exc_info is None
+
+
+def test_a_store_outage_logs_one_line_per_failure_and_no_traceback(make_app, caplog):
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    app = make_app(SESSION_STORE="redis", REDIS_URL=dead)
+    client = app.test_client()
+    client.set_cookie(SESSION_COOKIE, "A" * 43)
+    for _ in range(20):
+        assert client.get("/session/api/me").status_code == 503
+    lines = [r for r in caplog.records if "session store unavailable" in r.getMessage()]
+    assert len(lines) == 20
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in lines)
+    assert "Connection refused" in lines[0].getMessage()
 
 
 def test_rejected_tokens_cost_time_but_do_not_enter_the_medians(app, client, jwt_auth):
@@ -207,12 +245,16 @@ def test_an_expired_record_counts_one_read_and_one_write_timed_once(app, client,
     assert store["ms"] <= lookup["ms"] + 0.001  # the delete's time is inside the read's
 
 
-def test_flags_do_not_leak_between_requests_in_one_app_context(app, client, jwt_auth):
+def test_the_trace_does_not_leak_between_requests_in_one_app_context(
+    app, client, jwt_auth, session_auth
+):
     token = jwt_auth.token()
+    session_auth.login()
     with app.app_context():
-        jwt_auth.get("/jwt/api/me", token)  # a sessionless request
-        page = client.get("/session/login")  # must still get its session and cookie
-        assert "lab_session=" in page.headers.get("Set-Cookie", "")
+        jwt_auth.get("/jwt/api/me?trace=1", token)  # a sessionless request
+        steps = client.get("/session/api/me?trace=1").get_json()["trace"]["steps"]
+        assert "signature" not in {step["key"] for step in steps}
+        assert "store_lookup" in {step["key"] for step in steps}
 
 
 def test_the_bare_endpoint_is_flask_alone(client):

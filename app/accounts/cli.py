@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from app.accounts.credentials import register_user
+from app.accounts.credentials import InvalidFields, register_user
 from app.extensions import db
 from app.models import Note, User
 
@@ -66,5 +66,8 @@ def register_commands(app: Flask) -> None:
     @click.password_option()
     def create_user(username: str, password: str, display_name: str) -> None:
         """Create a user with the same rules as the sign-up form."""
-        user = register_user(username, password, display_name)
+        try:
+            user = register_user(username, password, display_name)
+        except InvalidFields as invalid:
+            raise click.ClickException(str(invalid)) from None
         click.echo(f"Created user {user.username} (id {user.id}).")

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 
 from flask_login import UserMixin
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import User
 
+USERNAME_MIN_LENGTH = 3
+USERNAME_MAX_LENGTH = 32
 USERNAME_PATTERN = re.compile(r"[a-z0-9_-]{3,32}")
 USERNAME_RULE = "3–32 characters: lowercase letters, digits, '_' or '-'"
 PASSWORD_MIN_LENGTH = 8
@@ -24,13 +27,12 @@ DISPLAY_NAME_MAX_LENGTH = 64
 _DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
 
 
-class CredentialError(ValueError):
-    """A username, password or display name that breaks the rules; `field` says which."""
+class InvalidFields(ValueError):
+    """Input that breaks the rules: every problem at once, as {field: [messages]}."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -53,34 +55,57 @@ def normalise_username(raw: str) -> str:
     return raw.strip().lower()
 
 
-def validate_username(raw: str) -> str:
-    username = normalise_username(raw)
-    if not USERNAME_PATTERN.fullmatch(username):
-        raise CredentialError("username", f"Username must be {USERNAME_RULE}.")
-    return username
+def _text_problem(value: object, what: str, max_length: int) -> str | None:
+    """The first thing wrong with a required text field, in words a visitor understands."""
+    if value is None or value == "" or (isinstance(value, str) and value.strip() == ""):
+        return f"Enter {what}."
+    if not isinstance(value, str):
+        return f"The {what.split()[-1]} must be text."
+    if not is_encodable(value):
+        return f"The {what.split()[-1]} has characters that are not valid text."
+    if len(value.strip()) > max_length:
+        return f"The {what.split()[-1]} has at most {max_length} characters."
+    return None
 
 
-def validate_password(password: str) -> str:
-    if len(password) < PASSWORD_MIN_LENGTH:
-        raise CredentialError(
-            "password", f"Password must be at least {PASSWORD_MIN_LENGTH} characters."
-        )
-    if len(password) > PASSWORD_MAX_LENGTH:
-        raise CredentialError(
-            "password", f"Password must be at most {PASSWORD_MAX_LENGTH} characters."
-        )
-    return password
+def login_field_errors(username: object, password: object) -> dict[str, list[str]]:
+    """The input rules both sign-in endpoints apply before they check any credentials.
+
+    A username that breaks only the sign-up pattern is not refused here: it is answered like
+    any wrong credentials, so the answer says nothing about which names exist.
+    """
+    errors = {}
+    for field, value, what, limit in (
+        ("username", username, "a username", USERNAME_MAX_LENGTH),
+        ("password", password, "a password", PASSWORD_MAX_LENGTH),
+    ):
+        problem = _text_problem(value, what, limit)
+        if problem:
+            errors[field] = [problem]
+    return errors
 
 
-def validate_display_name(raw: str, fallback: str) -> str:
-    name = " ".join(raw.split())  # folds tabs, newlines and runs of spaces
-    if any(not ch.isprintable() for ch in name):
-        raise CredentialError("display_name", "Display name has characters that cannot be shown.")
-    if len(name) > DISPLAY_NAME_MAX_LENGTH:
-        raise CredentialError(
-            "display_name", f"Display name must be at most {DISPLAY_NAME_MAX_LENGTH} characters."
-        )
-    return name or fallback
+def signup_field_errors(username: str, password: str, display_name: str) -> dict[str, list[str]]:
+    """Every rule sign-up applies, checked together so the form shows every problem at once."""
+    errors: dict[str, list[str]] = {}
+    problem = _text_problem(username, "a username", USERNAME_MAX_LENGTH)
+    if problem is None and not USERNAME_PATTERN.fullmatch(normalise_username(username)):
+        problem = f"A username has {USERNAME_RULE}."
+    if problem:
+        errors["username"] = [problem]
+    problem = _text_problem(password, "a password", PASSWORD_MAX_LENGTH)
+    if problem is None and len(password) < PASSWORD_MIN_LENGTH:
+        problem = f"A password has at least {PASSWORD_MIN_LENGTH} characters."
+    if problem:
+        errors["password"] = [problem]
+    name = " ".join((display_name or "").split())  # folds tabs, newlines and runs of spaces
+    if any(not ch.isprintable() for ch in name) or not is_encodable(name):
+        errors["display_name"] = ["The display name has characters that cannot be shown."]
+    elif len(name) > DISPLAY_NAME_MAX_LENGTH:
+        errors["display_name"] = [
+            f"The display name has at most {DISPLAY_NAME_MAX_LENGTH} characters."
+        ]
+    return errors
 
 
 def is_encodable(text: str) -> bool:
@@ -93,16 +118,14 @@ def is_encodable(text: str) -> bool:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """Return the user these credentials belong to, or None; the same cost either way."""
-    if not is_encodable(password):
-        return None  # werkzeug would raise on it; it cannot be anyone's password anyway
+    """Return the user these credentials belong to, or None; the same cost either way.
+
+    Call it with input that passed `login_field_errors`.
+    """
     user = None
-    try:
-        # The same rule sign-up applies: a name it would refuse cannot belong to anyone.
-        candidate = validate_username(username)
-    except CredentialError:
-        candidate = None
-    if candidate is not None and len(password) <= PASSWORD_MAX_LENGTH:
+    candidate = normalise_username(username)
+    # A name sign-up would refuse cannot belong to anyone: no query, but the same hash work.
+    if USERNAME_PATTERN.fullmatch(candidate):
         user = db.session.execute(
             select(User).where(User.username == candidate)
         ).scalar_one_or_none()
@@ -115,18 +138,25 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def register_user(username: str, password: str, display_name: str = "") -> User:
-    """Create a user after checking every field with the same rules login uses."""
-    username = validate_username(username)
-    password = validate_password(password)
-    display_name = validate_display_name(display_name, fallback=username)
-    taken = db.session.execute(select(User.id).where(User.username == username)).first()
-    if taken:
-        raise CredentialError("username", "That username is taken.")
+    """Create a user after checking every field; raises InvalidFields with every problem."""
+    errors = signup_field_errors(username, password, display_name)
+    if errors:
+        raise InvalidFields(errors)
+    username = normalise_username(username)
+    taken = InvalidFields({"username": ["That username is taken."]})
+    if db.session.execute(select(User.id).where(User.username == username)).first():
+        raise taken
     user = User(
         username=username,
         password_hash=generate_password_hash(password),
-        display_name=display_name,
+        display_name=" ".join(display_name.split()) or username,
     )
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another sign-up took the name between our check and our insert: the unique index
+        # decides, and this one is told the name is taken like any other.
+        db.session.rollback()
+        raise taken from None
     return user

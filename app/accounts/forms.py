@@ -1,12 +1,20 @@
-"""Forms (Flask-WTF, so each carries a CSRF token) for signing in and signing up."""
+"""Forms (Flask-WTF, so each carries a CSRF token) for signing in and signing up.
+
+The rules live in credentials.py and the views apply them, so the session login, the JWT token
+endpoint and sign-up cannot drift apart. The fields only carry the matching HTML limits.
+"""
 
 from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
 
-from app.accounts.credentials import PASSWORD_MAX_LENGTH
+from app.accounts.credentials import (
+    DISPLAY_NAME_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
 
 
 class TextForm(FlaskForm):
@@ -23,19 +31,34 @@ class TextForm(FlaskForm):
                 return request.form
             return wrapped
 
+    def add_errors(self, errors: dict[str, list[str]]) -> None:
+        for name, messages in errors.items():
+            getattr(self, name).errors = [*getattr(self, name).errors, *messages]
+
 
 class LoginForm(TextForm):
-    # No length rule here: a name nobody could have is answered like any wrong credential (401).
-    username = StringField("Username", validators=[DataRequired(), Length(max=256)])
+    username = StringField(
+        "Username", render_kw={"maxlength": USERNAME_MAX_LENGTH, "autocomplete": "username"}
+    )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)]
+        "Password",
+        render_kw={"maxlength": PASSWORD_MAX_LENGTH, "autocomplete": "current-password"},
     )
 
 
 class SignupForm(TextForm):
-    username = StringField("Username", validators=[DataRequired()])
-    display_name = StringField("Display name (optional)", validators=[Length(max=200)])
-    password = PasswordField("Password", validators=[DataRequired()])
-
-    # The real rules live in credentials.py and are applied in the view, so sign-up, login and
-    # the JSON API cannot drift apart.
+    username = StringField(
+        "Username", render_kw={"maxlength": USERNAME_MAX_LENGTH, "autocomplete": "username"}
+    )
+    display_name = StringField(
+        "Display name (optional)",
+        render_kw={"maxlength": DISPLAY_NAME_MAX_LENGTH, "autocomplete": "nickname"},
+    )
+    password = PasswordField(
+        "Password",
+        render_kw={
+            "maxlength": PASSWORD_MAX_LENGTH,
+            "minlength": PASSWORD_MIN_LENGTH,
+            "autocomplete": "new-password",
+        },
+    )

@@ -1,29 +1,53 @@
 """Sign-up page."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 
-from app.accounts.credentials import USERNAME_RULE, CredentialError, register_user
+from app.accounts.credentials import (
+    PASSWORD_MIN_LENGTH,
+    USERNAME_RULE,
+    InvalidFields,
+    register_user,
+)
 from app.accounts.forms import SignupForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+FORM_EXPIRED = (
+    "This form expired, please send it again. Its security token no longer matches, "
+    "perhaps because you signed in or out in another tab."
+)
+
+
+def render_signup(form: SignupForm, *, status: int = 200, error: str | None = None):
+    form.password.data = ""  # a password is never sent back to the browser
+    return render_template(
+        "accounts/signup.html",
+        form=form,
+        error=error,
+        username_rule=USERNAME_RULE,
+        password_min_length=PASSWORD_MIN_LENGTH,
+    ), status
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError):
+    """A stale or missing CSRF token: the same form back, filled in except the password."""
+    return render_signup(SignupForm(), status=400, error=FORM_EXPIRED)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     """Create an account; it can then sign in under either scheme."""
     form = SignupForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = register_user(
-                form.username.data, form.password.data, form.display_name.data or ""
-            )
-        except CredentialError as err:
-            getattr(form, err.field).errors.append(err.message)
-            status = 400
-        else:
-            flash(f"Account '{user.username}' created. Sign in under either scheme.", "success")
-            return redirect(url_for("session_auth.login", username=user.username))
-    elif form.is_submitted():
-        status = 400
-    return render_template("accounts/signup.html", form=form, username_rule=USERNAME_RULE), status
+    if request.method == "GET":
+        return render_signup(form)
+    try:
+        user = register_user(
+            form.username.data or "", form.password.data or "", form.display_name.data or ""
+        )
+    except InvalidFields as invalid:
+        form.add_errors(invalid.errors)
+        return render_signup(form, status=400)
+    flash(f"Account '{user.username}' created. Sign in under either scheme.", "success")
+    return redirect(url_for("session_auth.login", username=user.username))

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
+from app.logs import one_line
 
 FRIENDLY_MESSAGES = {
     400: "The request could not be understood.",
@@ -50,20 +51,10 @@ def store_unavailable_response() -> Response:
     return error_response(503, "service_unavailable", STORE_UNAVAILABLE, {"Retry-After": "5"})
 
 
-def replace_with_unavailable(response: Response) -> None:
-    """Turn an already-built response into a 503, for failures found after the view ran."""
-    replacement = store_unavailable_response()
-    response.status_code = 503
-    response.set_data(replacement.get_data())
-    response.headers["Content-Type"] = replacement.headers["Content-Type"]
-    response.headers["Retry-After"] = "5"
-    response.headers.remove("Set-Cookie")
-    response.headers["Cache-Control"] = "no-store"
-
-
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> Response:
+        # Forms that can be re-sent have their own handler in their blueprint; this is the rest.
         message = "The form's security token is missing or out of date. Reload the page and retry."
         return error_response(400, "csrf_failed", message)
 
@@ -80,8 +71,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(SQLAlchemyError)
     def handle_database_error(error: SQLAlchemyError) -> Response:
-        # Logged for the operator; the client sees a calm 503, never the SQL.
-        app.logger.error("database error: %s", error.__class__.__name__, exc_info=error)
+        # One line for the operator (no bound values: see SQLALCHEMY_ENGINE_OPTIONS); the
+        # client sees a calm 503, never the SQL.
+        app.logger.error("database unavailable: %s", one_line(error))
         db.session.rollback()
         return error_response(
             503, "database_unavailable", FRIENDLY_MESSAGES[503], {"Retry-After": "5"}
@@ -90,7 +82,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RedisError)
     def handle_store_error(error: RedisError) -> Response:
         # Raised inside a view, e.g. while login rotates the session ID in a Redis store.
-        app.logger.error("session store error: %s", error.__class__.__name__)
+        app.logger.error("session store unavailable: %s", one_line(error))
         return store_unavailable_response()
 
     @app.errorhandler(InternalServerError)

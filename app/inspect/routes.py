@@ -9,8 +9,7 @@ from flask_login import current_user
 
 from app.display import describe_authorization, mask_secret, utc_time
 from app.flows import JWT_USAGE, SESSION_USAGE
-from app.jwt_auth.routes import read_bearer_token
-from app.jwt_auth.tokens import TokenRejected, verify_access_token
+from app.jwt_auth.tokens import TokenRejected, read_bearer_token, verify_access_token
 from app.tracing import RequestTrace, current_trace, recent_auth_costs
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
@@ -28,7 +27,7 @@ def session_view() -> dict:
     """What the session store holds for this request (already loaded: no extra query)."""
     if not current_user.is_authenticated:
         return {"authenticated": False, "store": current_app.config["SESSION_STORE"]}
-    record = current_app.session_interface.describe_record(session.sid)
+    record = current_app.session_interface.describe_record(session)
     expiry = record.get("expiry")
     return {
         "authenticated": True,
@@ -44,21 +43,26 @@ def jwt_view() -> dict:
     """What the server can say about the bearer token of this request: it stores nothing.
 
     The check is traced on its own: this request may also carry a session, and the two
-    schemes' costs must not be added into one figure.
+    schemes' costs must not be added into one figure. A refused token is traced too, since
+    refusing it cost work.
     """
+    jwt_trace = RequestTrace(scheme="jwt")
     try:
         token = read_bearer_token()
-    except TokenRejected as rejected:
-        return {"present": True, "valid": False, "reason": rejected.reason}
-    if token is None:
-        return {"present": False}
-    jwt_trace = RequestTrace(scheme="jwt")
-    jwt_trace.add("token", "Token received", detail=f"{len(token)} characters, Bearer header")
-    try:
+        if token is None:
+            return {"present": False}
+        jwt_trace.add("token", "Token received", detail=f"{len(token)} characters, Bearer header")
         claims = verify_access_token(token, trace=jwt_trace)
     except TokenRejected as rejected:
-        return {"present": True, "valid": False, "reason": rejected.reason}
-    jwt_trace.add("response", "Response sent")
+        if rejected.step == "token":
+            jwt_trace.add("token", "Token received", detail=rejected.reason, failed=True)
+        return {
+            "present": True,
+            "valid": False,
+            "reason": rejected.reason,
+            "failed_step": rejected.step,
+            "trace": jwt_trace.to_dict(),
+        }
     return {
         "present": True,
         "valid": True,
@@ -73,8 +77,6 @@ def index():
     """The page navigation itself: the browser sends cookies, never the token."""
     trace = current_trace()
     signed_in = current_user.is_authenticated  # loads the user now, so the trace includes it
-    if signed_in:
-        trace.add("response", "Response sent")
     return render_template(
         "inspect/index.html",
         cookies=received_cookies(),
@@ -95,8 +97,6 @@ def api_request():
     """Echo what this fetch carried, as the server received it (masked), and what it stores."""
     # A diagnostic that may do both schemes' work at once: it feeds neither scheme's medians.
     current_trace().diagnostic = True
-    if current_user.is_authenticated:
-        current_trace().add("response", "Response sent")
     return jsonify(
         cookies=received_cookies(),
         authorization=describe_authorization(request.headers.get("Authorization")),

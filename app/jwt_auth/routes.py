@@ -6,25 +6,33 @@ import json
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, render_template, request
-from sqlalchemy import select
+from flask import Blueprint, jsonify, render_template, request
 
-from app.accounts.credentials import authenticate, is_encodable
-from app.extensions import csrf, db
+from app.accounts.credentials import (
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    authenticate,
+    login_field_errors,
+)
+from app.accounts.notes import load_notes
+from app.extensions import csrf
 from app.flows import JWT_CREATION, JWT_USAGE
 from app.jwt_auth.tokens import (
     TokenRejected,
     identity_from_claims,
     issue_access_token,
+    read_bearer_token,
     verify_access_token,
 )
-from app.models import Note
-from app.tracing import current_trace, traced_step, with_trace
+from app.sessionless import declare_sessionless
+from app.tracing import current_trace, with_trace
 
 bp = Blueprint("jwt_auth", __name__, url_prefix="/jwt")
+# The JWT API never reads the session: a browser that also holds a session cookie must not make
+# these requests pay for a store lookup.
+declare_sessionless(bp, "/api/")
 
 REALM = "session-vs-jwt-lab"
-MAX_TOKEN_LENGTH = 8 * 1024
 
 
 def read_json_object() -> dict | None:
@@ -38,11 +46,6 @@ def read_json_object() -> dict | None:
     return body if isinstance(body, dict) else None
 
 
-def is_text(value: object) -> bool:
-    """A non-empty string of real Unicode text."""
-    return isinstance(value, str) and value != "" and is_encodable(value)
-
-
 def bearer_challenge(reason: str | None = None, code: str = "invalid_token") -> str:
     """An RFC 6750 `WWW-Authenticate` value. No error code when no credentials came at all."""
     if reason is None:
@@ -54,33 +57,29 @@ def bearer_challenge(reason: str | None = None, code: str = "invalid_token") -> 
     return f'Bearer realm="{REALM}", error="{code}", error_description="{safe}"'
 
 
-def token_error(message: str, *, reason: str | None, error: str = "invalid_token"):
-    response = jsonify(error=error, message=message)
+def token_refused(rejected: TokenRejected | None):
+    """The 401 for a missing or refused token: the reason, and the step of the flow that refused."""
+    if rejected is None:
+        body = {
+            "error": "missing_token",
+            "message": "Send the access token as 'Authorization: Bearer <token>'.",
+        }
+    else:
+        body = {
+            "error": "invalid_token",
+            "message": f"Token rejected: {rejected.reason}.",
+            "reason": rejected.reason,
+            "failed_step": rejected.step,
+        }
+    response = jsonify(with_trace(body))
     response.status_code = 401
-    response.headers["WWW-Authenticate"] = bearer_challenge(reason)
+    response.headers["WWW-Authenticate"] = bearer_challenge(rejected and rejected.reason)
     return response
 
 
-def read_bearer_token() -> str | None:
-    """Return the token from `Authorization: Bearer <token>`; None if absent."""
-    header = request.headers.get("Authorization")
-    if header is None or header.strip() == "":
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer":
-        raise TokenRejected("the Authorization header must use the Bearer scheme")
-    if not token:
-        raise TokenRejected("the Authorization header has no token after 'Bearer'")
-    if len(token) > MAX_TOKEN_LENGTH:
-        raise TokenRejected("the token is far too long to be one of ours")
-    if not token.isascii():
-        raise TokenRejected("the token is malformed: it has non-ASCII characters")
-    return token
-
-
 def token_required(view: Callable) -> Callable:
-    """Authenticate by the bearer token alone: signature and claims, no database, no store."""
+    """Authenticate by the bearer token alone (signature and claims, no store) and pass on the
+    verified claims as the view's first argument."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -89,17 +88,14 @@ def token_required(view: Callable) -> Callable:
         try:
             token = read_bearer_token()
             if token is None:
-                return token_error(
-                    "Send the access token as 'Authorization: Bearer <token>'.",
-                    reason=None,
-                    error="missing_token",
-                )
+                return token_refused(None)
             trace.add("token", "Token received", detail=f"{len(token)} characters, Bearer header")
             claims = verify_access_token(token)
         except TokenRejected as rejected:
-            return token_error(f"Token rejected: {rejected.reason}.", reason=rejected.reason)
-        g.token_claims = claims
-        return view(*args, **kwargs)
+            if rejected.step == "token":
+                trace.add("token", "Token received", detail=rejected.reason, failed=True)
+            return token_refused(rejected)
+        return view(claims, *args, **kwargs)
 
     return wrapped
 
@@ -115,13 +111,10 @@ def api_token():
             message='Send a JSON object: {"username": "...", "password": "..."}.',
         ), 400
     username, password = body.get("username"), body.get("password")
-    problems = [
-        f"'{name}' must be a non-empty string of valid Unicode text"
-        for name, value in (("username", username), ("password", password))
-        if not is_text(value)
-    ]
-    if problems:
-        return jsonify(error="invalid_request", message="; ".join(problems) + "."), 400
+    errors = login_field_errors(username, password)
+    if errors:
+        message = " ".join(m for messages in errors.values() for m in messages)
+        return jsonify(error="invalid_request", message=message, fields=errors), 400
     user = authenticate(username, password)
     if user is None:
         return jsonify(error="invalid_credentials", message="Invalid username or password."), 401
@@ -137,10 +130,8 @@ def api_token():
 
 @bp.get("/api/me")
 @token_required
-def api_me():
+def api_me(claims: dict):
     """Who the token says you are, built from its verified claims with zero queries."""
-    claims = g.token_claims
-    current_trace().add("response", "Response sent")
     return jsonify(
         with_trace(
             {
@@ -157,32 +148,17 @@ def api_me():
 
 @bp.get("/api/notes")
 @token_required
-def api_notes():
+def api_notes(claims: dict):
     """The user's notes: the token proves who it is, the database holds the data."""
-    with traced_step("data_query", "Data requested from the database", "SELECT notes"):
-        notes = list(
-            db.session.execute(
-                select(Note)
-                .where(Note.user_id == identity_from_claims(g.token_claims).user_id)
-                .order_by(Note.id)
-            )
-            .scalars()
-            .all()
-        )
-    trace = current_trace()
-    trace.add(
-        "data_returned",
-        "Data returned",
-        detail=f"{len(notes)} note{'' if len(notes) == 1 else 's'}",
-    )
-    trace.add("response", "Response sent")
+    notes = load_notes(identity_from_claims(claims).user_id)
     return jsonify(with_trace({"notes": [n.to_dict() for n in notes], "scheme": "jwt"}))
 
 
 @bp.get("/login")
 def login():
     """The JWT login page; static/js/jwt-login.js posts the form to /jwt/api/token."""
-    return render_template("jwt/login.html", creation_flow=JWT_CREATION)
+    limits = {"username": USERNAME_MAX_LENGTH, "password": PASSWORD_MAX_LENGTH}
+    return render_template("jwt/login.html", creation_flow=JWT_CREATION, limits=limits)
 
 
 @bp.get("/profile")

@@ -1,8 +1,8 @@
-"""Access tokens: issued and verified with PyJWT, never by hand.
+"""Access tokens: read from the request, issued and verified with PyJWT, never by hand.
 
 Verification pins the algorithm list, requires every claim the site relies on, and turns each
-PyJWT error into a precise, user-facing reason. Nothing here touches a database or a store:
-that is the point of the scheme.
+PyJWT error into a precise, user-facing reason and the step of the flow that refused it: 2a (the
+signature) or 2b (the claims). Nothing here touches a database or a store: that is the point.
 """
 
 from __future__ import annotations
@@ -11,21 +11,30 @@ import functools
 import re
 import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 import jwt
-from flask import current_app
+from flask import current_app, request
 from jwt.algorithms import HMACAlgorithm
+from jwt.api_jws import PyJWS
 from jwt.exceptions import InvalidIssuedAtError, InvalidJTIError, InvalidSubjectError
 
 from app.accounts.credentials import Identity
+from app.config import ConfigurationError
 from app.models import User
 from app.tracing import RequestTrace, current_trace
 
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud")
 # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
 USER_ID_PATTERN = re.compile(r"[0-9]{1,18}")
+MAX_TOKEN_LENGTH = 8 * 1024
+
+# The steps of the JWT usage flow (app/flows.py) a token can be refused at.
+STEP_TOKEN = "token"  # noqa: S105  (1: what was sent is not a bearer token at all)
+STEP_SIGNATURE = "signature"  # 2a: not three base64url parts, a refused algorithm, a bad signature
+STEP_CLAIMS = "claims"  # 2b: signed by us, but expired, for someone else, or missing a claim
 
 
 @dataclass(frozen=True)
@@ -36,12 +45,33 @@ class IssuedToken:
 
 
 class TokenRejected(Exception):
-    """A bearer token that does not authenticate anyone; `reason` is safe to show the client."""
+    """A bearer token that does not authenticate anyone; `reason` is safe to show the client.
 
-    def __init__(self, reason: str, code: str = "invalid_token") -> None:
+    `step` is the step of the flow that refused it: STEP_TOKEN, STEP_SIGNATURE or STEP_CLAIMS.
+    """
+
+    def __init__(self, reason: str, step: str = STEP_CLAIMS) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.code = code
+        self.step = step
+
+
+def read_bearer_token() -> str | None:
+    """Return the token from this request's `Authorization: Bearer <token>`; None if absent."""
+    header = request.headers.get("Authorization")
+    if header is None or header.strip() == "":
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer":
+        raise TokenRejected("the Authorization header must use the Bearer scheme", STEP_TOKEN)
+    if not token:
+        raise TokenRejected("the Authorization header has no token after 'Bearer'", STEP_TOKEN)
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise TokenRejected("the token is far too long to be one of ours", STEP_TOKEN)
+    if not token.isascii():
+        raise TokenRejected("the token is malformed: it has non-ASCII characters", STEP_TOKEN)
+    return token
 
 
 def issue_access_token(user: User, *, now: float | None = None) -> IssuedToken:
@@ -63,29 +93,33 @@ def issue_access_token(user: User, *, now: float | None = None) -> IssuedToken:
     return IssuedToken(token=token, expires_in=lifetime, claims=claims)
 
 
-def _reason(exc: jwt.InvalidTokenError) -> str:
-    """A precise reason for each failure PyJWT reports, most specific class first."""
+def _refusal(exc: jwt.InvalidTokenError) -> TokenRejected:
+    """A precise reason, and the step that refused, for each failure PyJWT reports."""
     if isinstance(exc, jwt.ExpiredSignatureError):
-        return "the token has expired"
+        return TokenRejected("the token has expired")
     if isinstance(exc, jwt.InvalidSignatureError):
-        return "the signature does not match: the token was changed or signed with another key"
-    if isinstance(exc, jwt.InvalidAlgorithmError):
-        return "the token's algorithm is not allowed (only HS256 is accepted)"
+        return TokenRejected(
+            "the signature does not match: the token was changed or signed with another key",
+            STEP_SIGNATURE,
+        )
     if isinstance(exc, jwt.MissingRequiredClaimError):
-        return f"the token has no '{exc.claim}' claim"
+        return TokenRejected(f"the token has no '{exc.claim}' claim")
     if isinstance(exc, jwt.InvalidAudienceError):
-        return "the token was issued for another audience"
+        return TokenRejected("the token was issued for another audience")
     if isinstance(exc, jwt.InvalidIssuerError):
-        return "the token was issued by someone else"
+        return TokenRejected("the token was issued by someone else")
     if isinstance(exc, jwt.ImmatureSignatureError):
-        return "the token is not valid yet (iat or nbf is in the future)"
+        return TokenRejected("the token is not valid yet (iat or nbf is in the future)")
     if isinstance(exc, InvalidIssuedAtError):
-        return "the token's 'iat' claim is not a valid time"
+        return TokenRejected("the token's 'iat' claim is not a valid time")
     if isinstance(exc, InvalidSubjectError | InvalidJTIError):
-        return f"the token has a malformed claim: {exc}"
+        return TokenRejected(f"the token has a malformed claim: {exc}")
     if isinstance(exc, jwt.DecodeError):
-        return "the token is malformed: it is not three base64url parts with JSON inside"
-    return f"the token is invalid: {exc}"
+        return TokenRejected(
+            "the token is malformed: it is not three base64url parts with JSON inside",
+            STEP_SIGNATURE,
+        )
+    return TokenRejected(f"the token is invalid: {exc}", STEP_SIGNATURE)
 
 
 def _algorithm_refusal(token: str) -> str:
@@ -116,8 +150,10 @@ class _KeyVettedOnceHMAC(HMACAlgorithm):
 class _SplitTimedJWT(jwt.PyJWT):
     """PyJWT, noting when the signature check ends and the claim checks begin.
 
-    `_decode_payload` is PyJWT's documented hook between the two, so one `decode()` call can be
-    reported as two timed steps without verifying anything twice.
+    `_decode_payload` is the hook PyJWT runs between the two ("intended to be overridden by
+    subclasses", says its docstring), so one `decode()` can be reported as two timed steps
+    without verifying anything twice. It and `_jws` are internals of PyJWT 2.15: the pin in
+    requirements.txt says why, and `check_pyjwt_internals()` refuses to start if they change.
     """
 
     def __init__(self, options: dict | None = None) -> None:
@@ -135,16 +171,88 @@ _signature_done_at: ContextVar[float | None] = ContextVar("_signature_done_at", 
 _jwt = _SplitTimedJWT(options={"require": list(REQUIRED_CLAIMS)})
 
 
-def verify_access_token(token: str, trace: RequestTrace | None = None) -> dict:
-    """Return the verified claims, or raise TokenRejected saying exactly why not.
+def check_pyjwt_internals() -> None:
+    """Refuse to start if the PyJWT internals the split timing leans on are not there.
 
-    The time is recorded (into `trace`, by default this request's) whether the token passes or
-    not: refusing a token costs work too.
+    Without this, a PyJWT upgrade that renamed the hook would pass every test and the pages
+    would show "Signature verified 0 ms".
     """
+    probe_key = "pyjwt-internals-probe-key-32-bytes!"
+    problems = []
+    jws = getattr(_jwt, "_jws", None)
+    if not isinstance(jws, PyJWS):
+        problems.append("PyJWT()._jws is not a PyJWS")
+    elif not isinstance(jws.get_algorithm_by_name("HS256"), _KeyVettedOnceHMAC):
+        problems.append("the HS256 algorithm registered on PyJWT()._jws is not ours")
+    else:
+        _signature_done_at.set(None)
+        probe = jwt.encode({"probe": True}, probe_key, algorithm="HS256")
+        _jwt.decode(probe, probe_key, algorithms=["HS256"], options={"require": []})
+        if _signature_done_at.get() is None:
+            problems.append("PyJWT.decode no longer calls _decode_payload")
+    if problems:
+        raise ConfigurationError(
+            f"PyJWT {jwt.__version__} changed the internals app/jwt_auth/tokens.py relies on "
+            f"({'; '.join(problems)}): pin PyJWT 2.15.x as requirements.txt says, or update it"
+        )
+
+
+def _timed_in_two_steps(verify: Callable) -> Callable:
+    """Record a verification as steps 2a (signature) and 2b (claims), passed or refused.
+
+    The time counts as auth cost whether the token passes or not: refusing a token costs
+    work too.
+    """
+
+    @functools.wraps(verify)
+    def wrapper(token: str, trace: RequestTrace | None = None) -> dict:
+        trace = trace if trace is not None else current_trace()
+        _signature_done_at.set(None)
+        started = time.perf_counter()
+        refused: TokenRejected | None = None
+        try:
+            return verify(token)
+        except TokenRejected as rejected:
+            refused = rejected
+            raise
+        finally:
+            finished = time.perf_counter()
+            if trace is not None:
+                _record_steps(trace, started, _signature_done_at.get(), finished, refused)
+
+    return wrapper
+
+
+def _record_steps(
+    trace: RequestTrace,
+    started: float,
+    split: float | None,
+    finished: float,
+    refused: TokenRejected | None,
+) -> None:
+    trace.scheme = "jwt"
+    trace.auth_ms += (finished - started) * 1000
+    algorithm = current_app.config["JWT_ALGORITHM"]
+    if refused is not None and refused.step == STEP_SIGNATURE:
+        ms = (finished - started) * 1000
+        trace.add("signature", "Signature checked", ms, f"refused: {refused.reason}", True)
+        return
+    if split is None:
+        raise RuntimeError("PyJWT did not call _decode_payload: see check_pyjwt_internals()")
+    signature_ms, claims_ms = (split - started) * 1000, (finished - split) * 1000
+    trace.add("signature", "Signature verified", signature_ms, f"{algorithm}, key on server")
+    if refused is not None:
+        trace.add("claims", "Claims checked", claims_ms, f"refused: {refused.reason}", True)
+        return
+    trace.authenticated = True
+    checked = f"exp, iat, iss, aud, sub checked; session store reads: {trace.store_reads}"
+    trace.add("claims", "Claims validated", claims_ms, checked)
+
+
+@_timed_in_two_steps
+def verify_access_token(token: str) -> dict:
+    """Return the verified claims, or raise TokenRejected saying exactly why not, and where."""
     config = current_app.config
-    trace = trace if trace is not None else current_trace()
-    started = time.perf_counter()
-    _signature_done_at.set(None)
     try:
         claims = _jwt.decode(
             token,
@@ -154,34 +262,15 @@ def verify_access_token(token: str, trace: RequestTrace | None = None) -> dict:
             issuer=config["JWT_ISSUER"],
             leeway=config["JWT_LEEWAY_SECONDS"],
         )
-        if not USER_ID_PATTERN.fullmatch(claims["sub"]):
-            raise TokenRejected("the token's 'sub' claim is not a user id")
-        for name in ("username", "name"):
-            if not isinstance(claims.get(name), str):
-                raise TokenRejected(f"the token's '{name}' claim is missing or not a string")
     except jwt.InvalidAlgorithmError as exc:
-        raise TokenRejected(_algorithm_refusal(token)) from exc
+        raise TokenRejected(_algorithm_refusal(token), STEP_SIGNATURE) from exc
     except jwt.InvalidTokenError as exc:
-        raise TokenRejected(_reason(exc)) from exc
-    finally:
-        finished = time.perf_counter()
-        if trace is not None:
-            trace.auth_ms += (finished - started) * 1000
-    split = _signature_done_at.get() or started
-    if trace is not None:
-        trace.authenticated = True
-        trace.add(
-            "signature",
-            "Signature verified",
-            (split - started) * 1000,
-            f"{config['JWT_ALGORITHM']}, key on server",
-        )
-        trace.add(
-            "claims",
-            "Claims validated",
-            (finished - split) * 1000,
-            f"exp, iat, iss, aud, sub checked; session store reads: {trace.store_reads}",
-        )
+        raise _refusal(exc) from exc
+    if not USER_ID_PATTERN.fullmatch(claims["sub"]):
+        raise TokenRejected("the token's 'sub' claim is not a user id")
+    for name in ("username", "name"):
+        if not isinstance(claims.get(name), str):
+            raise TokenRejected(f"the token's '{name}' claim is missing or not a string")
     return claims
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import text
@@ -9,30 +11,34 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.flows import JWT_CREATION, JWT_USAGE, SESSION_CREATION, SESSION_USAGE
+from app.sessionless import declare_sessionless
 from app.tracing import current_trace, recent_auth_costs
 
 bp = Blueprint("main", __name__)
+# The health check and the benchmark's ceiling never touch the session.
+declare_sessionless(bp, "/healthz", "/api/ping")
 
-# The five questions of the comparison, each linked to the place where it can be watched live.
+# The five questions of the comparison, with the study note's verdict for each scheme and the
+# reason, each linked to the place where it can be watched live.
 COMPARISON = (
     {
         "question": "Where does the user's data live?",
-        "session": "On the server, in the session store",
-        "jwt": "In the token, held by the client",
+        "session": ("On the server", "in the session store, under a random ID"),
+        "jwt": ("On the client", "in the token, which the client holds"),
         "see": ("inspect.index", "server-keeps"),
         "labs": (("session_auth.profile", "trace", "the session record"),),
     },
     {
         "question": "What does the client send with each request?",
-        "session": "A cookie with a meaningless ID, sent by the browser itself",
-        "jwt": "The token, in an Authorization header added by JavaScript",
+        "session": ("A cookie", "holding a meaningless ID; the browser adds it by itself"),
+        "jwt": ("The token", "in an Authorization header that JavaScript adds"),
         "see": ("inspect.index", "browser-sends"),
         "labs": (("jwt_auth.profile", "trace", "the Bearer call"),),
     },
     {
         "question": "Does each request need the database?",
-        "session": "Yes: every request looks the session up in the store (SQL or Redis)",
-        "jwt": "Not to know who you are; only for data the token does not carry",
+        "session": ("Yes", "every request looks the session up in the store (SQL or Redis)"),
+        "jwt": ("Only for other data", "who you are is in the signed payload; no lookup"),
         "see": ("inspect.index", "cost"),
         "labs": (
             ("session_auth.profile", "trace", "session steps"),
@@ -41,15 +47,18 @@ COMPARISON = (
     },
     {
         "question": "Can the client read the auth data?",
-        "session": "No: the cookie is HttpOnly and holds only an ID",
-        "jwt": "Yes: anyone holding the token can decode its payload",
+        "session": ("No", "the cookie is HttpOnly, and it holds only an ID"),
+        "jwt": ("Yes", "anyone holding the token can decode its payload"),
         "see": ("inspect.index", "js-reads"),
         "labs": (("jwt_auth.profile", "token-heading", "the decoded token"),),
     },
     {
         "question": "How easily does it scale out?",
-        "session": "Every instance must share one session store",
-        "jwt": "Every instance needs only the signing key",
+        "session": (
+            "Hard",
+            "every instance must reach one shared session store, which must scale with them",
+        ),
+        "jwt": ("Easy", "every instance needs only the signing key; nothing is shared per request"),
         "see": ("inspect.index", "scaling"),
         "labs": (),
     },
@@ -65,14 +74,13 @@ def home():
     """
     trace = current_trace()
     signed_in = current_user.is_authenticated  # loads the user now, so the trace includes it
-    if signed_in:
-        trace.add("response", "Response sent")
     return render_template(
         "main/home.html",
         session_flows=(SESSION_CREATION, SESSION_USAGE),
         jwt_flows=(JWT_CREATION, JWT_USAGE),
         comparison=COMPARISON,
         costs=recent_auth_costs(current_app),
+        worker_pid=os.getpid(),
         trace=trace if signed_in else None,
     )
 
@@ -85,10 +93,24 @@ def ping():
 
 @bp.get("/healthz")
 def healthz():
-    """200 after a real database round trip; 503 when the database cannot be reached."""
+    """200 when the database answers and holds the schema this code expects; 503 otherwise."""
+    expected = current_app.extensions["lab_schema_heads"]
+    try:
+        found = set(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database=_why_no_schema()), 503
+    if found != expected:
+        return jsonify(
+            status="unavailable", database="schema out of date: run `flask db upgrade`"
+        ), 503
+    return jsonify(status="ok", database="ok")
+
+
+def _why_no_schema() -> str:
     try:
         db.session.execute(text("SELECT 1")).scalar_one()
     except SQLAlchemyError:
         db.session.rollback()
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        return "unreachable"
+    return "no schema: run `flask db upgrade`"

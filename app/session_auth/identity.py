@@ -1,54 +1,61 @@
-"""How Flask-Login learns who a session belongs to: from the session record, with no extra query.
+"""Who a session belongs to: signing in and out, and how Flask-Login learns it with no extra query.
 
-At login the session stores the user's id, username and display name next to Flask-Login's own
+At sign-in the session stores the user's id, username and display name next to Flask-Login's own
 keys. Each later request reads the one session record, and that record already answers "who is
 this?": step 4 of the study note's flow, with the store answering for the user table.
 """
 
 from __future__ import annotations
 
-import time
+from datetime import UTC, datetime
 
-from flask import session
+from flask import current_app, g, request, session
+from flask_login import login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from app.accounts.credentials import Identity
-from app.extensions import login_manager
-from app.tracing import current_trace
+from app.tracing import traced
 
 IDENTITY_KEY = "identity"
 
 
-def remember_identity(identity: Identity) -> None:
+def start_signed_in_session(identity: Identity) -> None:
+    """Sign `identity` in: a new record in the store, under a new ID, with a new CSRF token."""
+    session.clear()  # whatever the visitor held before signing in stays behind
+    login_user(identity)
     session[IDENTITY_KEY] = {
         "id": identity.user_id,
         "username": identity.username,
         "display_name": identity.display_name,
     }
+    session["login_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    session["login_ip"] = request.remote_addr or "unknown"
+    # A new CSRF token: one seen before sign-in must not work after it. Flask-WTF caches this
+    # request's token on `g` under the field's name, so that copy goes too.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    generate_csrf()
+    current_app.session_interface.store_new_session(session)
 
 
-@login_manager.user_loader
+def end_signed_in_session() -> None:
+    """Sign out: the record is deleted from the store now, so the old cookie is worth nothing."""
+    logout_user()
+    current_app.session_interface.delete_session_record(session)
+
+
+def _describe(identity: Identity | None) -> str:
+    return f"from the session record: {identity.username}" if identity else "no user in record"
+
+
+@traced("user_info", "User info returned", scheme="session", describe=_describe)
 def load_session_identity(user_id: str) -> Identity | None:
-    """Return the identity kept in this session record if it matches Flask-Login's user id."""
-    started = time.perf_counter()
+    """Flask-Login's user loader: the identity kept in this session record, if it matches."""
     stored = session.get(IDENTITY_KEY)
-    identity = None
     if (
         isinstance(stored, dict)
         and str(stored.get("id")) == user_id
         and isinstance(stored.get("username"), str)
         and isinstance(stored.get("display_name"), str)
     ):
-        identity = Identity(int(stored["id"]), stored["username"], stored["display_name"])
-    trace = current_trace()
-    if trace is not None:
-        elapsed = (time.perf_counter() - started) * 1000
-        trace.scheme = "session"
-        trace.authenticated = identity is not None
-        trace.auth_ms += elapsed
-        trace.add(
-            "user_info",
-            "User info returned",
-            elapsed,
-            f"from the session record: {identity.username}" if identity else "no user in record",
-        )
-    return identity
+        return Identity(int(stored["id"]), stored["username"], stored["display_name"])
+    return None

@@ -1,14 +1,13 @@
-"""Routes of the session scheme: login form, profile, logout, and a JSON `me` endpoint."""
+"""Routes of the session scheme: login, profile, logout, and the JSON `me` and `notes`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     current_app,
-    g,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -16,23 +15,35 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 
-from app.accounts.credentials import Identity, authenticate
+from app.accounts.credentials import (
+    USERNAME_MAX_LENGTH,
+    Identity,
+    authenticate,
+    login_field_errors,
+)
 from app.accounts.forms import LoginForm
+from app.accounts.notes import load_notes
 from app.display import describe_cookie, mask_secret
 from app.errors.handlers import store_unavailable_response
-from app.extensions import db
 from app.flows import SESSION_CREATION, SESSION_USAGE
-from app.models import Note
-from app.session_auth.identity import remember_identity
-from app.tracing import current_trace, traced_step, with_trace
+from app.session_auth.identity import end_signed_in_session, start_signed_in_session
+from app.tracing import current_trace, with_trace
 
 bp = Blueprint("session_auth", __name__, url_prefix="/session")
 
 INVALID_CREDENTIALS = "Invalid username or password."
+FORM_EXPIRED = (
+    "This form expired, please send it again. Its security token no longer matches, "
+    "perhaps because you signed in or out in another tab."
+)
+ALREADY_SIGNED_OUT = "You were already signed out: there was no session to end."
+SIGNED_OUT = (
+    "Signed out. The session record was deleted from the store, so a copy of the old cookie "
+    "no longer works."
+)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -45,85 +56,75 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def render_login(form: LoginForm, *, status: int = 200, error: str | None = None):
+    form.password.data = ""  # a password is never sent back to the browser
+    return render_template(
+        "session/login.html",
+        form=form,
+        error=error,
+        next_url=safe_next(request.args.get("next")),
+        creation_flow=SESSION_CREATION,
+    ), status
+
+
+@bp.before_request
+def require_session_store():
+    """Session pages cannot work without the store: say so with a 503, not a login loop."""
+    if session.store_unavailable:
+        return store_unavailable_response()
+    return None
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError):
+    """A stale or missing CSRF token: send the same form back, filled in, rather than a bare 400."""
+    if request.endpoint == "session_auth.logout":
+        if not current_user.is_authenticated:
+            flash(ALREADY_SIGNED_OUT, "info")
+            return redirect(url_for("session_auth.login"))
+        return render_template("session/logout.html", error=FORM_EXPIRED), 400
+    return render_login(LoginForm(), status=400, error=FORM_EXPIRED)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Check the ID and password, then create a server-side session and send its ID as a cookie."""
     form = LoginForm()
-    if request.method == "GET" and request.args.get("username"):
-        form.username.data = request.args["username"][:64]
-    next_url = safe_next(request.args.get("next"))
-    signed_out = request.method == "GET" and request.args.get("signed_out") == "1"
-    if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
-        if user is None:
-            form.password.data = ""
-            return render_template(
-                "session/login.html",
-                form=form,
-                error=INVALID_CREDENTIALS,
-                next_url=next_url,
-                creation_flow=SESSION_CREATION,
-            ), 401
-        identity = Identity.of(user)
-        login_user(identity)
-        remember_identity(identity)
-        session["login_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        session["login_ip"] = request.remote_addr or "unknown"
-        # A new CSRF token too: one seen before login must not work after it. Made now, so the
-        # record is complete at login and the next page does not have to write it.
-        session.pop("csrf_token", None)
-        g.pop("csrf_token", None)
-        generate_csrf()
-        # Rotate the ID now that the session holds data: regenerate() ignores an empty session.
-        # Whatever ID the browser had before login (perhaps one an attacker planted) is dead.
-        current_app.session_interface.regenerate(session)
-        return redirect(next_url or url_for("session_auth.profile"))
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "session/login.html",
-        form=form,
-        error=None,
-        next_url=next_url,
-        creation_flow=SESSION_CREATION,
-        signed_out=signed_out,
-    ), status
+    if request.method == "GET":
+        if request.args.get("username"):
+            form.username.data = request.args["username"][:USERNAME_MAX_LENGTH]
+        return render_login(form)
+    # CSRFProtect has checked the token before this view runs (see form_expired).
+    errors = login_field_errors(form.username.data, form.password.data)
+    if errors:
+        form.add_errors(errors)
+        return render_login(form, status=400)
+    user = authenticate(form.username.data, form.password.data)
+    if user is None:
+        return render_login(form, status=401, error=INVALID_CREDENTIALS)
+    start_signed_in_session(Identity.of(user))
+    return redirect(safe_next(request.args.get("next")) or url_for("session_auth.profile"))
 
 
-@bp.post("/logout")
-@login_required
+@bp.route("/logout", methods=["GET", "POST"])
 def logout():
     """Delete the session record and the cookie: the old ID then authenticates no one."""
-    # clear() first: logout_user() only pops Flask-Login's keys and would leave ours behind.
-    session.clear()
-    logout_user()
-    # No flash(): it would write a new record into the session we have just emptied. An empty
-    # session is deleted from the store and its cookie expired by Flask-Session.
-    return redirect(url_for("session_auth.login", signed_out=1))
-
-
-def _load_notes(user_id: int) -> list[Note]:
-    with traced_step("data_query", "Data requested from the database", "SELECT notes"):
-        notes = list(
-            db.session.execute(select(Note).where(Note.user_id == user_id).order_by(Note.id))
-            .scalars()
-            .all()
-        )
-    current_trace().add(
-        "data_returned",
-        "Data returned",
-        detail=f"{len(notes)} note{'' if len(notes) == 1 else 's'}",
-    )
-    return notes
+    if not current_user.is_authenticated:
+        flash(ALREADY_SIGNED_OUT, "info")
+        return redirect(url_for("session_auth.login"))
+    if request.method == "GET":
+        return render_template("session/logout.html", error=None)
+    end_signed_in_session()
+    flash(SIGNED_OUT, "success")
+    return redirect(url_for("session_auth.login"))
 
 
 @bp.get("/profile")
 @login_required
 def profile():
     """Who you are, the cookie, the server-side record, and the flow this request went through."""
-    notes = _load_notes(current_user.user_id)
-    trace = current_trace()
-    trace.add("response", "Response sent")
-    record = current_app.session_interface.describe_record(session.sid)
+    notes = load_notes(current_user.user_id)
+    record = current_app.session_interface.describe_record(session)
     record["key"] = mask_secret(record["key"], keep=14)
     record["data"] = session_data_for_display(dict(session))
     return render_template(
@@ -134,7 +135,7 @@ def profile():
         record=record,
         creation_flow=SESSION_CREATION,
         usage_flow=SESSION_USAGE,
-        trace=trace,
+        trace=current_trace(),
     )
 
 
@@ -170,7 +171,6 @@ def api_me():
     """JSON view of the signed-in user; 401 JSON without a valid session."""
     if not current_user.is_authenticated:
         return not_signed_in()
-    current_trace().add("response", "Response sent")
     user = current_user._get_current_object()
     return jsonify(
         with_trace(
@@ -191,14 +191,5 @@ def api_notes():
     """The user's notes: the session proves who it is, the database holds the data."""
     if not current_user.is_authenticated:
         return not_signed_in()
-    notes = _load_notes(current_user.user_id)
-    current_trace().add("response", "Response sent")
+    notes = load_notes(current_user.user_id)
     return jsonify(with_trace({"notes": [note.to_dict() for note in notes], "scheme": "session"}))
-
-
-@bp.before_request
-def require_session_store():
-    """Session pages cannot work without the store: say so with a 503, not a login loop."""
-    if g.get("session_store_unavailable"):
-        return store_unavailable_response()
-    return None

@@ -1,243 +1,378 @@
-"""The server-side session store: Flask-Session's backends, traced and made read-cheap.
+"""The server-side session: where records are kept, and how a visitor's session is opened and saved.
 
-Flask-Session does the storing. This module picks the backend (`SESSION_STORE`), and adds three
-things on top of it:
+Flask-Session provides the contract, `ServerSideSessionInterface` (session IDs, the msgpack
+serializer, the `flask session_cleanup` command), and each store implements its storage methods:
+the SQL table our migrations own, Redis, or this process's memory (`SESSION_STORE`).
 
-* the SQL backend uses the `sessions` table that our migrations own (`app.models.SessionRecord`)
-  instead of defining a model and creating the table at every `create_app()` (Flask-Session #245);
-* a session cookie that cannot be a session ID is rejected before it reaches the store;
-* each lookup and write is timed into the request trace, and what the store holds for this
-  request (key, expiry) is kept on `g` so the pages can show it without asking the store again.
+On top of that contract, `LabSessionInterface` adds what the site teaches:
+
+* A visitor who has not signed in has no server-side session. The CSRF token their forms need
+  is kept until sign-in in a cookie signed by Flask's own session serializer, so anonymous
+  traffic never writes to the store, and any worker can check the token.
+* Signing in and out write and delete the record inside the view (`store_new_session`,
+  `delete_session_record`). A store failure there is an ordinary error answered with a 503,
+  never a page that claims a sign-in that was not stored.
+* A cookie that cannot be a session ID never reaches the store.
+* Expiry slides at most once per SESSION_REFRESH_INTERVAL, so a read-only request costs exactly
+  one store read and no write; each store call is counted and timed into the request's trace.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import timedelta as TimeDelta
 from typing import Any
 
 import msgspec
 from cachelib import SimpleCache
-from flask import Flask, current_app, g
-from flask_session._utils import total_seconds
-from flask_session.base import MsgSpecSerializer, ServerSideSession, ServerSideSessionInterface
+from flask import Flask, Response, current_app, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
-from flask_session.sqlalchemy import SqlAlchemySessionInterface
-from itsdangerous import want_bytes
+from itsdangerous import BadSignature
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import ConfigurationError
-from app.errors.handlers import replace_with_unavailable
 from app.extensions import db
+from app.logs import one_line
 from app.models import SessionRecord
-from app.tracing import current_trace, server_timing_header
+from app.sessionless import is_sessionless
+from app.tracing import current_trace, store_call
 
 # What a broken store raises: the request goes on without a session instead of failing.
 STORE_ERRORS = (SQLAlchemyError, RedisError)
 REFRESHED_AT = "_refreshed_at"
-
 SESSION_ID_BYTES = 32
-# Routes that never read the session: the JWT API, and the bare endpoints the benchmark uses as
-# its ceiling (so that "bare" really is Flask alone, not Flask plus an empty session).
-SESSIONLESS_PREFIXES = ("/jwt/api/", "/static/", "/healthz", "/api/ping")
-# Request-scoped flags this module keeps on `g` (reset at the start of every request).
-REQUEST_FLAGS = (
-    "_lab_trace",
-    "session_skipped",
-    "session_store_unavailable",
-    "session_store_expiry",
-    "session_refresh_only",
-)
 # secrets.token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 
+# Keys of a session that are bookkeeping only before sign-in, never sent in the pre-login cookie.
+PRE_LOGIN_NOISE = frozenset({"_fresh", "_permanent"})
 
-def now() -> float:
-    """Wall-clock seconds; a function of its own so tests can move time forward."""
-    return time.time()
+_record_decoder = msgspec.msgpack.Decoder()
 
 
-def _naive_utcnow() -> datetime:
-    # Flask-Session stores naive UTC datetimes; compare like with like.
-    return datetime.fromtimestamp(now(), UTC).replace(tzinfo=None)
+def naive_utcnow() -> datetime:
+    # The sessions table stores naive UTC datetimes, as Flask-Session does; compare like with like.
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class UnreadableSession(ValueError):
     """A stored session whose bytes are not a msgpack map: treated as no session at all."""
 
 
-class StrictMsgpackSerializer(MsgSpecSerializer):
-    """Flask-Session's msgpack serializer without its fallbacks.
+def decode_record(raw: bytes) -> dict:
+    """A stored record, decoded strictly.
 
-    Flask-Session 0.8 tries JSON and then `pickle.loads` on data msgpack cannot read, so anyone
-    able to write to the store could run code in the app. Here a record is a msgpack map or it
-    is unreadable, and an unreadable record is a miss.
+    Flask-Session 0.8's own serializer falls back to JSON and then to `pickle.loads` for data
+    msgpack cannot read, so anyone able to write to the store could run code in the app. Here a
+    record is a msgpack map or it is unreadable, and an unreadable record is a miss.
+    """
+    try:
+        value = _record_decoder.decode(raw)
+    except (msgspec.DecodeError, TypeError) as exc:
+        raise UnreadableSession("session record is not msgpack") from exc
+    if not isinstance(value, dict):
+        raise UnreadableSession("session record is not a map")
+    return value
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    data: dict
+    expiry: datetime | None  # naive UTC; None where the store keeps the expiry itself (a TTL)
+
+
+class LabSession(ServerSideSession):
+    """One visitor's session, and what this request learned about it.
+
+    Until the visitor signs in, `stored` is False: the session has no ID and no record, and the
+    little it holds (the CSRF token) travels in the pre-login cookie.
     """
 
-    def decode(self, serialized_data: bytes) -> dict:
+    def __init__(self, initial=None, sid=None, permanent=None, *, stored: bool = False) -> None:
+        super().__init__(initial, sid, permanent)
+        self.stored = stored
+        self.store_expiry: datetime | None = None
+        self.store_unavailable = False  # the store could not be read for this request
+        self.sessionless = False  # a path that never uses the session (see app.sessionless)
+        self.refresh_only = False  # this write only pushes the expiry forward
+        self.ended = False  # signed out during this request: the record is gone
+        self.cookie_due = False  # the session cookie must be (re)sent with this response
+        self.stale_cookie = False  # the browser sent a session cookie that names no record
+        self.pre_login_cookie_sent = False
+        self.pre_login_loaded: dict | None = None  # what that cookie held, if it was genuine
+
+
+class PreLoginCookie(SecureCookieSessionInterface):
+    """Flask's signed-cookie serializer, for what a visitor holds before signing in.
+
+    The cookie can be read by anyone who has it (it is base64 JSON) but not changed: the
+    signature uses SECRET_KEY, which every worker shares.
+    """
+
+    salt = "session-vs-jwt-lab pre-login cookie"
+
+    def load(self, app: Flask, value: str) -> dict | None:
+        max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
-            value = self.decoder.decode(serialized_data)
-        except (msgspec.DecodeError, TypeError) as exc:
-            raise UnreadableSession("session record is not msgpack") from exc
-        if not isinstance(value, dict):
-            raise UnreadableSession("session record is not a map")
-        return value
+            data = self.get_signing_serializer(app).loads(value, max_age=max_age)
+        except BadSignature:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def dump(self, app: Flask, data: dict) -> str:
+        return self.get_signing_serializer(app).dumps(data)
 
 
-class TracedStoreMixin:
-    """Checks the cookie's shape, times store access, and remembers what the store returned."""
+class LabSessionInterface(ServerSideSessionInterface):
+    """Flask-Session's interface with the site's rules on top; see the module docstring."""
 
+    session_class = LabSession
     store_kind = "unknown"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.serializer = StrictMsgpackSerializer(app=self.app, format="msgpack")
+    def __init__(self, app: Flask, **options: Any) -> None:
+        super().__init__(app, **options)
+        self.pre_login = PreLoginCookie()
 
-    def open_session(self, app: Flask, request) -> ServerSideSession:
-        # The first hook of every request. An app context pushed around several requests
-        # (tests, scripts) would otherwise carry these flags from one request to the next.
-        for flag in REQUEST_FLAGS:
-            g.pop(flag, None)
+    def init_app(self, app: Flask) -> None:
+        app.session_interface = self
+        # Registered after the tracing hook, so it runs before it: the trace counts the write.
+        app.after_request(self._persist_changes)
+
+    # What Flask calls at the start and the end of every request.
+
+    def open_session(self, app: Flask, request) -> LabSession:
+        if is_sessionless(app, request.path):
+            skipped = self.session_class()
+            skipped.sessionless = True
+            return skipped
+        raw = request.cookies.get(self.get_cookie_name(app))
+        if raw is None:
+            return self._open_pre_login(app, request)
         trace = current_trace()
-        if request.path.startswith(SESSIONLESS_PREFIXES):
-            # These routes never use the session. Flask opens it eagerly, so without this a
-            # JWT request from a browser that also holds a session cookie would pay a store
-            # lookup it does not need, and the measured comparison would be wrong.
-            g.session_skipped = True
-            return self.session_class(sid=self._generate_sid(self.sid_length))
-        raw = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
-        if raw is not None:
-            trace.add("cookie", "Cookie received", detail=f"{len(raw)} characters")
-            if not SESSION_ID_PATTERN.fullmatch(raw):
-                trace.add("id_check", "Session ID checked", detail="malformed: ignored")
-                # Treat it as no cookie at all: a new anonymous session with a fresh ID.
-                sid = self._generate_sid(self.sid_length)
-                return self.session_class(sid=sid, permanent=self.permanent)
-            trace.add("id_check", "Session ID checked", detail="well-formed")
+        trace.add("cookie", "Cookie received", detail=f"{len(raw)} characters")
+        if not SESSION_ID_PATTERN.fullmatch(raw):
+            trace.add("id_check", "Session ID checked", detail="malformed: ignored")
+            return self._open_pre_login(app, request, stale_cookie=True)
+        trace.add("id_check", "Session ID checked", detail="well-formed")
         try:
-            return super().open_session(app, request)
-        except STORE_ERRORS:
-            # The store is down. Carry on without a session so that pages which do not need one
-            # still work; session pages answer 503 (see require_session_store) and nothing is saved.
-            app.logger.exception("session store unavailable")
+            record = self.load_session_record(raw)
+        except STORE_ERRORS as exc:
+            app.logger.warning("session store unavailable: %s", one_line(exc))
             db.session.rollback()
-            g.session_skipped = True
-            g.session_store_unavailable = True
-            return self.session_class(sid=self._generate_sid(self.sid_length))
+            trace.add(
+                "store_lookup", "Session looked up in the store", detail="store down", failed=True
+            )
+            unavailable = self._open_pre_login(app, request)
+            unavailable.store_unavailable = True
+            return unavailable
+        if record is None:
+            return self._open_pre_login(app, request, stale_cookie=True)
+        opened = self.session_class(record.data, sid=raw, stored=True)
+        opened.store_expiry = record.expiry
+        return opened
 
-    def _timed_store_call(self, action: str, func, *args):
-        """Run one store operation, counting it and adding its time once.
+    def save_session(self, app: Flask, session: LabSession, response: Response) -> None:
+        if session.sessionless:
+            return
+        if session.accessed:
+            response.vary.add("Cookie")
+        if session.stored:
+            self._send_session_cookie(app, session, response)
+            return
+        if "_user_id" in session:
+            return  # a sign-in whose record could not be stored: it must leave no trace
+        if session.ended or (session.stale_cookie and not session.store_unavailable):
+            self._delete_cookie(app, response, self.get_cookie_name(app))
+        self._send_pre_login_cookie(app, session, response)
 
-        A call made inside another (deleting an expired record while reading it) is counted,
-        but its time is already inside the outer call's.
+    # What the views call: signing in and out happen inside the request, not after it.
+
+    def store_new_session(self, session: LabSession) -> None:
+        """Give a session that has just signed in a new ID and a record in the store.
+
+        The ID is new whatever the browser sent before, so an ID planted on the visitor is
+        worth nothing (session fixation). A store failure raises here, inside the view.
         """
-        trace = current_trace()
-        if trace is None:
-            return func(*args)
-        trace.store_kind = self.store_kind
-        if action == "read":
-            trace.store_reads += 1
-        else:
-            trace.store_writes += 1
-        if trace.store_depth:
-            return func(*args)
-        trace.store_depth += 1
-        started = time.perf_counter()
-        try:
-            return func(*args)
-        finally:
-            trace.store_ms += (time.perf_counter() - started) * 1000
-            trace.store_depth -= 1
+        if session.stored:
+            # Signing in again while signed in: the old record goes, the new one is inserted.
+            self._delete_record(self._get_store_id(session.sid))
+            session.stored = False
+        session.sid = self._generate_sid(self.sid_length)
+        session.permanent = True
+        session[REFRESHED_AT] = int(time.time())
+        lifetime = current_app.permanent_session_lifetime
+        self._write_record(lifetime, session, self._get_store_id(session.sid))
+        session.stored = True
+        session.cookie_due = True
+        session.store_expiry = naive_utcnow() + lifetime
+        session.modified = False
 
-    def _read_or_discard(self, store_id: str) -> dict | None:
-        try:
-            return super()._retrieve_session_data(store_id)
-        except UnreadableSession:
-            # Corrupt or foreign data under a valid-looking ID: forget it, start afresh.
-            (self.app or current_app).logger.warning("discarded an unreadable session record")
-            self._delete_session(store_id)
-            return None
+    def delete_session_record(self, session: LabSession) -> None:
+        """Delete the record now, so the old cookie authenticates no one; called by sign-out."""
+        if session.stored:
+            self._delete_record(self._get_store_id(session.sid))
+        session.clear()
+        session.pop("_permanent", None)
+        # From here on this is a visitor who has not signed in: a notice for the next page
+        # (a flash) travels in the pre-login cookie, and the store hears nothing more.
+        session.stored = False
+        session.ended = True
 
-    def _retrieve_session_data(self, store_id: str) -> dict | None:
-        trace = current_trace()
-        if trace is None:
-            return self._read_or_discard(store_id)
-        store_ms_before = trace.store_ms
-        data = self._timed_store_call("read", self._read_or_discard, store_id)
-        # The lookup is the outermost store call: its time is what it added to store_ms.
-        elapsed = trace.store_ms - store_ms_before
-        trace.auth_ms += elapsed
-        trace.add(
-            "store_lookup",
-            "Session looked up in the store",
-            elapsed,
-            f"{self.store_kind} store, {'hit' if data is not None else 'miss'}",
-        )
-        return data
-
-    def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
-        self._timed_store_call(
-            "write", super()._upsert_session, session_lifetime, session, store_id
-        )
-        g.session_store_expiry = _naive_utcnow() + session_lifetime
-
-    def _delete_session(self, store_id: str) -> None:
-        self._timed_store_call("write", super()._delete_session, store_id)
-
-    def save_session(self, app: Flask, session, response) -> None:
-        if session is None or g.get("session_skipped"):
-            return
-        self._slide_expiry(app, session)
-        trace = current_trace()
-        before = (trace.store_writes, trace.sql_count)
-        try:
-            super().save_session(app, session, response)
-        except STORE_ERRORS:
-            # The page was built, but what it relies on (a login, a CSRF token) was not stored.
-            # Answering 200 would be a lie: turn it into the same 503 a failed lookup gives.
-            app.logger.exception("session store unavailable while saving")
-            db.session.rollback()
-            replace_with_unavailable(response)
-            return
-        # Session writes happen after `after_request`; re-render the header so it counts them.
-        if (trace.store_writes, trace.sql_count) != before and "Server-Timing" in response.headers:
-            response.headers["Server-Timing"] = server_timing_header(trace)
-
-    def _slide_expiry(self, app: Flask, session) -> None:
-        """Sliding expiry without a write per request.
-
-        A session that is written anyway gets a fresh timestamp for free. One that is only read
-        is rewritten (pushing its expiry forward) at most once per SESSION_REFRESH_INTERVAL, so
-        a read-only request costs exactly one store read and no write.
-        """
-        if not session:
-            return
-        current = now()
-        if session.modified:
-            session[REFRESHED_AT] = int(current)
-            return
-        last = session.get(REFRESHED_AT)
-        interval = app.config["SESSION_REFRESH_INTERVAL"].total_seconds()
-        # A timestamp from the future (a clock that jumped back) counts as due, too.
-        if not isinstance(last, int | float) or not 0 <= current - last < interval:
-            session[REFRESHED_AT] = int(current)
-            # Only the expiry moves: the store must extend the record if it still exists and
-            # never re-create it, or a refresh racing a logout would bring the session back.
-            g.session_refresh_only = True
-
-    def describe_record(self, sid: str) -> dict:
+    def describe_record(self, session: LabSession) -> dict:
         """What the store holds for this request's session, as already loaded (no new query)."""
         return {
             "store": self.store_kind,
-            "key": self._get_store_id(sid),
-            "expiry": g.get("session_store_expiry"),
+            "key": self._get_store_id(session.sid) if session.stored else None,
+            "expiry": session.store_expiry,
         }
+
+    # Reading, with the trace.
+
+    def load_session_record(self, sid: str) -> StoredRecord | None:
+        """Look the session up: the one store read every session request pays for."""
+        trace = current_trace()
+        before = trace.store_ms if trace is not None else 0.0
+        record = self._read_or_discard(self._get_store_id(sid))
+        if trace is not None:
+            elapsed = trace.store_ms - before
+            trace.auth_ms += elapsed
+            trace.add(
+                "store_lookup",
+                "Session looked up in the store",
+                elapsed,
+                f"{self.store_kind} store, {'hit' if record is not None else 'miss'}",
+            )
+        return record
+
+    def read_record(self, store_id: str) -> StoredRecord | None:
+        """The record and, where the store knows it cheaply, its expiry."""
+        data = self._retrieve_session_data(store_id)
+        return None if data is None else StoredRecord(data, None)
+
+    @store_call("read")
+    def _read_or_discard(self, store_id: str) -> StoredRecord | None:
+        try:
+            return self.read_record(store_id)
+        except UnreadableSession:
+            # Corrupt or foreign data under a valid-looking ID: forget it, start afresh.
+            current_app.logger.warning("discarded an unreadable session record")
+            self._delete_record(store_id)
+            return None
+
+    @store_call("write")
+    def _write_record(self, lifetime: TimeDelta, session: LabSession, store_id: str) -> None:
+        self._upsert_session(lifetime, session, store_id)
+
+    @store_call("write")
+    def _delete_record(self, store_id: str) -> None:
+        self._delete_session(store_id)
+
+    # After the view: sliding expiry, and changes made to a signed-in session.
+
+    def _persist_changes(self, response: Response) -> Response:
+        current = session._get_current_object()
+        if not isinstance(current, LabSession) or not current.stored or current.ended:
+            return response
+        if current.modified:
+            current.refresh_only = False
+        elif self._refresh_due(current):
+            # Only the expiry moves: the store must extend the record if it still exists and
+            # never re-create it, or a refresh racing a sign-out would bring the session back.
+            current.refresh_only = True
+        else:
+            return response
+        current[REFRESHED_AT] = int(time.time())
+        lifetime = current_app.permanent_session_lifetime
+        try:
+            self._write_record(lifetime, current, self._get_store_id(current.sid))
+        except STORE_ERRORS as exc:
+            # The page is right as it is; the record keeps its old expiry. Say so, in one line.
+            current_app.logger.warning("session store write failed: %s", one_line(exc))
+            db.session.rollback()
+            return response
+        current.cookie_due = True
+        current.store_expiry = naive_utcnow() + lifetime
+        return response
+
+    @staticmethod
+    def _refresh_due(current: LabSession) -> bool:
+        last = current.get(REFRESHED_AT)
+        interval = current_app.config["SESSION_REFRESH_INTERVAL"].total_seconds()
+        # A timestamp from the future (a clock that jumped back) counts as due, too.
+        return not isinstance(last, int | float) or not 0 <= time.time() - last < interval
+
+    # Cookies.
+
+    def _open_pre_login(self, app: Flask, request, *, stale_cookie: bool = False) -> LabSession:
+        raw = request.cookies.get(app.config["PRE_LOGIN_COOKIE_NAME"])
+        data = self.pre_login.load(app, raw) if raw else None
+        opened = self.session_class(data or {})
+        opened.pre_login_cookie_sent = raw is not None
+        opened.pre_login_loaded = data
+        opened.stale_cookie = stale_cookie
+        return opened
+
+    def _send_session_cookie(self, app: Flask, session: LabSession, response: Response) -> None:
+        name = self.get_cookie_name(app)
+        if session.ended:
+            self._delete_cookie(app, response, name)
+            return
+        if session.pre_login_cookie_sent:
+            # Signed in now: the CSRF token lives in the record, the pre-login cookie is done.
+            self._delete_cookie(app, response, app.config["PRE_LOGIN_COOKIE_NAME"])
+        if not session.cookie_due:
+            return
+        response.set_cookie(
+            name,
+            session.sid,
+            expires=self.get_expiration_time(app, session),
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+
+    def _send_pre_login_cookie(self, app: Flask, session: LabSession, response: Response) -> None:
+        name = app.config["PRE_LOGIN_COOKIE_NAME"]
+        # Flask-Login marks every session it cannot tie to a sign-in as not fresh; before
+        # sign-in that says nothing, so it is not worth a cookie.
+        data = {k: v for k, v in session.items() if k not in PRE_LOGIN_NOISE}
+        if not data:
+            if session.pre_login_cookie_sent:
+                self._delete_cookie(app, response, name)
+            return
+        if data == session.pre_login_loaded:
+            return  # the browser already holds exactly this
+        # No Expires: a browser-session cookie, gone when the browser closes.
+        response.set_cookie(
+            name,
+            self.pre_login.dump(app, data),
+            httponly=True,
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+
+    def _delete_cookie(self, app: Flask, response: Response, name: str) -> None:
+        response.delete_cookie(
+            name,
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            httponly=True,
+            samesite=self.get_cookie_samesite(app),
+        )
 
 
 _SELECT_RECORD = select(SessionRecord.data, SessionRecord.expiry).where(
@@ -245,23 +380,23 @@ _SELECT_RECORD = select(SessionRecord.data, SessionRecord.expiry).where(
 )
 
 
-class MigratedSqlAlchemySessionInterface(SqlAlchemySessionInterface):
-    """Flask-Session's SQLAlchemy backend on the app's own database and migrated table.
+class SqlSessionStore(LabSessionInterface):
+    """The default store: the `sessions` table of the app's own database.
 
-    The storage methods are the backend's own, made cheaper: a read is one SELECT of the two
-    columns it needs, and a write is one UPDATE (or one INSERT for a new session) instead of a
-    SELECT followed by a write.
+    The table belongs to our migrations (`app.models.SessionRecord`). A read is one SELECT of
+    the two columns it needs; a write is one UPDATE, or one INSERT for a new session.
     """
 
-    def __init__(self, app: Flask, **options: Any) -> None:
-        # Skip SqlAlchemySessionInterface.__init__: it defines a new model class and creates
-        # the table itself. Everything else it sets up is the base class's job.
-        self.client = db
-        self.sql_session_model = SessionRecord
-        self._autocommit_engines: dict = {}
-        ServerSideSessionInterface.__init__(self, app, **options)
+    store_kind = "sql"
+    # SQL has no TTL. Flask-Session then offers `flask session_cleanup`; on top of it, each new
+    # record removes up to SESSION_SWEEP_BATCH expired ones, so no scheduler is needed.
+    ttl = False
 
-    def _retrieve_session_data(self, store_id: str) -> dict | None:
+    def __init__(self, app: Flask, **options: Any) -> None:
+        super().__init__(app, **options)
+        self._autocommit_engines: dict = {}
+
+    def read_record(self, store_id: str) -> StoredRecord | None:
         # A Core connection rather than the ORM session: this runs on every request, and the
         # ORM's unit-of-work machinery would cost more than the query itself.
         try:
@@ -271,12 +406,14 @@ class MigratedSqlAlchemySessionInterface(SqlAlchemySessionInterface):
             raise UnreadableSession("session record has a corrupt column") from exc
         if row is None:
             return None
-        if row.expiry is None or row.expiry <= _naive_utcnow():
-            # SQL has no TTL: an expired record reads as a miss and is removed.
-            self._delete_session(store_id)
+        if row.expiry is None or row.expiry <= naive_utcnow():
+            self._delete_record(store_id)  # an expired record reads as a miss, and goes
             return None
-        g.session_store_expiry = row.expiry
-        return self.serializer.decode(want_bytes(row.data))
+        return StoredRecord(decode_record(bytes(row.data)), row.expiry)
+
+    def _retrieve_session_data(self, store_id: str) -> dict | None:
+        record = self.read_record(store_id)
+        return None if record is None else record.data
 
     def _read_engine(self):
         """The engine for the per-request read: in autocommit mode on server databases.
@@ -295,73 +432,79 @@ class MigratedSqlAlchemySessionInterface(SqlAlchemySessionInterface):
         return autocommit
 
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
-        expiry = _naive_utcnow() + session_lifetime
+        expiry = naive_utcnow() + session_lifetime
         payload = self.serializer.encode(session)
-        statement = update(SessionRecord).where(SessionRecord.session_id == store_id)
-        refresh_only = g.get("session_refresh_only", False)
-        if refresh_only:
-            # Concurrent requests may all find the refresh due; the first one moves the expiry
-            # past this threshold and the others then match no row.
-            # A record expiring later than this refresh would set it was written by a clock that
-            # has since gone back: let that one through too, or it would stop sliding.
-            interval = current_app.config["SESSION_REFRESH_INTERVAL"]
-            statement = statement.where(
-                or_(SessionRecord.expiry < expiry - interval, SessionRecord.expiry > expiry)
-            )
-        try:
-            result = db.session.execute(statement.values(data=payload, expiry=expiry))
-            if result.rowcount == 0 and not refresh_only:
-                db.session.add(SessionRecord(session_id=store_id, data=payload, expiry=expiry))
-            db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            raise
+        # Its own connection and transaction: a session write never commits the view's work.
+        with db.engine.begin() as conn:
+            if not session.stored:
+                conn.execute(
+                    insert(SessionRecord).values(session_id=store_id, data=payload, expiry=expiry)
+                )
+                self._sweep_expired(conn, current_app.config["SESSION_SWEEP_BATCH"])
+                return
+            statement = update(SessionRecord).where(SessionRecord.session_id == store_id)
+            if session.refresh_only:
+                # Concurrent requests may all find the refresh due; the first one moves the
+                # expiry past this threshold and the others then match no row. A record expiring
+                # later than this refresh would set was written by a clock that has since gone
+                # back: let that one through too, or it would stop sliding.
+                interval = current_app.config["SESSION_REFRESH_INTERVAL"]
+                statement = statement.where(
+                    or_(SessionRecord.expiry < expiry - interval, SessionRecord.expiry > expiry)
+                )
+            conn.execute(statement.values(data=payload, expiry=expiry))
 
     def _delete_session(self, store_id: str) -> None:
-        try:
-            db.session.execute(delete(SessionRecord).where(SessionRecord.session_id == store_id))
-            db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            raise
+        with db.engine.begin() as conn:
+            conn.execute(delete(SessionRecord).where(SessionRecord.session_id == store_id))
 
     def _delete_expired_sessions(self) -> None:
-        db.session.execute(delete(SessionRecord).where(SessionRecord.expiry <= _naive_utcnow()))
-        db.session.commit()
+        """Every expired record at once: `flask session_cleanup`, for an operator to run."""
+        with db.engine.begin() as conn:
+            conn.execute(delete(SessionRecord).where(SessionRecord.expiry <= naive_utcnow()))
+
+    @staticmethod
+    def _sweep_expired(conn, limit: int) -> None:
+        oldest_expired = (
+            select(SessionRecord.id)
+            .where(SessionRecord.expiry <= naive_utcnow())
+            .order_by(SessionRecord.expiry)
+            .limit(limit)
+        )
+        conn.execute(delete(SessionRecord).where(SessionRecord.id.in_(oldest_expired)))
 
 
-class SqlSessionStore(TracedStoreMixin, MigratedSqlAlchemySessionInterface):
-    """The default store: sessions in the app's SQL database."""
-
-    store_kind = "sql"
-
-
-class RedisSessionStore(TracedStoreMixin, RedisSessionInterface):
+class RedisSessionStore(LabSessionInterface, RedisSessionInterface):
     """Sessions in Redis: one GET per request, expiry by Redis's own TTL."""
 
     store_kind = "redis"
 
+    def _retrieve_session_data(self, store_id: str) -> dict | None:
+        raw = self.client.get(store_id)
+        return None if raw is None else decode_record(raw)
+
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
-        if not g.get("session_refresh_only"):
-            return super()._upsert_session(session_lifetime, session, store_id)
-        # SET ... XX: extend the key only if it still exists (see _slide_expiry).
-        data, ttl = self.serializer.encode(session), total_seconds(session_lifetime)
-        self._timed_store_call("write", lambda: self.client.set(store_id, data, ex=ttl, xx=True))
-        g.session_store_expiry = _naive_utcnow() + session_lifetime
+        # SET ... XX for a refresh: extend the key only if it still exists.
+        self.client.set(
+            store_id,
+            self.serializer.encode(session),
+            ex=int(session_lifetime.total_seconds()),
+            xx=session.refresh_only,
+        )
 
 
-class MemorySessionStore(TracedStoreMixin, CacheLibSessionInterface):
+class MemorySessionStore(LabSessionInterface, CacheLibSessionInterface):
     """Sessions in this process's memory: fast, but each worker sees only its own sessions."""
 
     store_kind = "memory"
 
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
-        if g.get("session_refresh_only") and not self.cache.has(store_id):
-            return None  # logged out meanwhile: do not bring it back
-        return super()._upsert_session(session_lifetime, session, store_id)
+        if session.refresh_only and not self.cache.has(store_id):
+            return  # signed out meanwhile: do not bring it back
+        super()._upsert_session(session_lifetime, session, store_id)
 
 
-def create_session_store(app: Flask) -> ServerSideSessionInterface:
+def create_session_store(app: Flask) -> LabSessionInterface:
     """Build the store named by SESSION_STORE: `sql` (default), `redis` or `memory`."""
     kind = app.config["SESSION_STORE"]
     options = {

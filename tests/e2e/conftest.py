@@ -10,8 +10,8 @@ import os
 
 import pytest
 
+from tests.availability import require_installed
 from tests.e2e.server import CHROMIUM_ARGS, find_chromium, start_live_server
-from tests.servers import require_installed
 
 DEMO = {"alice": "wonderland", "bob": "builder"}
 

@@ -8,9 +8,8 @@ import re
 
 from playwright.sync_api import expect
 
+from harness.actions import SESSION_COOKIE
 from tests.e2e.conftest import jwt_login, session_login
-
-COOKIE = "lab_session"
 
 
 def decode_payload(token: str) -> dict:
@@ -22,8 +21,8 @@ def test_session_cookie_is_httponly_and_hidden_from_javascript(page, context, ba
     session_login(page, base)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Alice Liddell")
 
-    assert COOKIE not in page.evaluate("document.cookie")
-    cookie = next(c for c in context.cookies() if c["name"] == COOKIE)
+    assert SESSION_COOKIE not in page.evaluate("document.cookie")
+    cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Lax"
 
@@ -31,7 +30,7 @@ def test_session_cookie_is_httponly_and_hidden_from_javascript(page, context, ba
     verdict = page.locator("[data-session-cookie-verdict]")
     expect(verdict).to_contain_text("absent")
     expect(verdict).to_contain_text("although the server received it")
-    expect(page.locator("[data-nav-cookies]")).to_contain_text(COOKIE)
+    expect(page.locator("[data-nav-cookies]")).to_contain_text(SESSION_COOKIE)
 
     # Sign out, then replay the old cookie from a fresh browser context.
     page.goto(f"{base}/session/profile")
@@ -39,7 +38,7 @@ def test_session_cookie_is_httponly_and_hidden_from_javascript(page, context, ba
     expect(page.get_by_role("status")).to_contain_text("Signed out")
     replay = browser.new_context()
     try:
-        replay.add_cookies([{"name": COOKIE, "value": cookie["value"], "url": base}])
+        replay.add_cookies([{"name": SESSION_COOKIE, "value": cookie["value"], "url": base}])
         other = replay.new_page()
         response = other.goto(f"{base}/session/api/me")
         assert response.status == 401
@@ -97,7 +96,7 @@ def test_inspect_shows_both_columns_when_signed_in_under_both(page, base):
     expect(page.locator("[data-server-session]")).to_contain_text("alice")
     expect(page.locator("[data-token-payload]")).to_contain_text('"username": "bob"')
     received = page.locator("[data-fetch-received]")
-    expect(received).to_contain_text(f"Cookie {COOKIE}")
+    expect(received).to_contain_text(f"Cookie {SESSION_COOKIE}")
     expect(received).to_contain_text("Authorization: Bearer")
     expect(page.locator("[data-server-jwt-verdict]")).to_contain_text("verified your token for bob")
     # The navigation itself carried the cookie but no token.
@@ -114,7 +113,8 @@ def test_inspect_when_signed_in_under_neither(page, base):
 def test_the_token_alone_is_enough_even_when_the_browser_holds_a_session(page, context, base):
     session_login(page, base)
     jwt_login(page, base)
-    assert any(c["name"] == COOKIE for c in context.cookies())  # the browser has a session cookie
+    # The browser has a session cookie too.
+    assert any(c["name"] == SESSION_COOKIE for c in context.cookies())
     seen = []
 
     def strip_cookies(route):
