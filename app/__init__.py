@@ -22,6 +22,7 @@ from app.inspect.routes import bp as inspect_bp
 from app.jwt_auth.routes import bp as jwt_bp
 from app.jwt_auth.tokens import check_pyjwt_internals
 from app.main.routes import bp as main_bp
+from app.page_strings import page_strings
 from app.session_auth.identity import load_session_identity
 from app.session_auth.routes import bp as session_bp
 from app.session_auth.store import create_session_store
@@ -160,7 +161,11 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _site_context():
-        return {"site_name": "Session vs JWT Lab", "html_lang": str(get_locale())}
+        return {
+            "site_name": "Session vs JWT Lab",
+            "html_lang": str(get_locale()),
+            "page_strings": page_strings,
+        }
 
 
 def register_commands(app: Flask) -> None:

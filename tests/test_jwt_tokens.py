@@ -287,3 +287,59 @@ def test_hostile_json_bodies_get_400(client, body):
     response = client.post("/jwt/api/token", data=body, content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_request"
+
+
+def test_the_check_endpoint_gives_a_verdict_with_the_same_verification(client, jwt_auth):
+    good = jwt_auth.get("/jwt/api/check?trace=1", jwt_auth.token())
+    assert good.status_code == 200
+    body = good.get_json()
+    assert body["valid"] is True and body["username"] == "alice"
+    assert [s["key"] for s in body["trace"]["steps"]] == [
+        "token",
+        "signature",
+        "claims",
+        "response",
+    ]
+    for kind, step in (
+        ("expired", "claims"),
+        ("tampered payload", "signature"),
+        ("garbage", "signature"),
+    ):
+        refused = jwt_auth.get("/jwt/api/check?trace=1", BAD_TOKENS[kind](jwt_auth.token()))
+        assert refused.status_code == 200  # a verdict, not a failed request
+        verdict = refused.get_json()
+        assert verdict["valid"] is False and verdict["failed_step"] == step
+        assert (
+            verdict["reason"]
+            in jwt_auth.get("/jwt/api/me", BAD_TOKENS[kind](jwt_auth.token())).get_json()["message"]
+        )
+        failed = [s for s in verdict["trace"]["steps"] if s["failed"]]
+        assert [s["key"] for s in failed] == [step]
+    assert client.get("/jwt/api/check").get_json() == {"present": False, "valid": False}
+    header = client.get("/jwt/api/check", headers={"Authorization": "Basic abc"}).get_json()
+    assert header["failed_step"] == "token"
+
+
+@pytest.mark.parametrize(
+    ("kind", "step"),
+    [
+        ("expired", "claims"),
+        ("wrong audience", "claims"),
+        ("missing exp", "claims"),
+        ("non-numeric sub", "claims"),
+        ("tampered payload", "signature"),
+        ("wrong key", "signature"),
+        ("alg none", "signature"),
+        ("two parts", "signature"),
+    ],
+)
+def test_each_refusal_names_the_step_of_the_flow_that_refused_it(jwt_auth, kind, step):
+    response = jwt_auth.get("/jwt/api/me?trace=1", BAD_TOKENS[kind](jwt_auth.token()))
+    body = response.get_json()
+    assert body["failed_step"] == step
+    steps = {s["key"]: s for s in body["trace"]["steps"]}
+    assert steps[step]["failed"] is True
+    assert steps[step]["ms"] > 0  # refusing costs work, and it is measured
+    assert "response" not in steps  # no data was sent: the flow stops at the refusal
+    if step == "claims":
+        assert steps["signature"]["failed"] is False  # the signature was fine

@@ -80,7 +80,7 @@ def test_inspect_echo_reports_what_a_fetch_carried(client, session_auth, jwt_aut
         "present": True,
         "valid": True,
         "username": "bob",
-        "exp": body["jwt"]["exp"],
+        "expires_at": body["jwt"]["expires_at"],
     }
     assert body["server_stores_for_jwt"] is None
 
@@ -88,6 +88,9 @@ def test_inspect_echo_reports_what_a_fetch_carried(client, session_auth, jwt_aut
 def test_inspect_echo_with_a_bad_token_says_why(client):
     body = client.get("/inspect/api/request", headers={"Authorization": "Bearer a.b.c"}).get_json()
     assert body["jwt"]["valid"] is False and body["jwt"]["reason"]
+    assert body["jwt"]["failed_step"] == "signature"
+    failed = [s for s in body["jwt"]["trace"]["steps"] if s["failed"]]
+    assert [s["key"] for s in failed] == ["signature"]
 
 
 def test_signup_creates_a_user_who_can_use_both_schemes(app, client, jwt_auth, session_auth):

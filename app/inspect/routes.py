@@ -9,16 +9,29 @@ from flask_login import current_user
 
 from app.display import describe_authorization, mask_secret, utc_time
 from app.flows import JWT_USAGE, SESSION_USAGE
-from app.jwt_auth.tokens import TokenRejected, read_bearer_token, verify_access_token
+from app.jwt_auth.tokens import check_bearer_token
 from app.tracing import RequestTrace, current_trace, recent_auth_costs
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
 
 
+def cookie_notes() -> dict[str, str]:
+    """What each of the site's own cookies is, for the learner who finds it in DevTools."""
+    config = current_app.config
+    return {
+        config["SESSION_COOKIE_NAME"]: "the session ID: a random key into the server's store",
+        config["PRE_LOGIN_COOKIE_NAME"]: (
+            "before sign-in only: the forms' CSRF secret in a signed cookie (readable, not "
+            "changeable). Not a session: the server keeps nothing for it"
+        ),
+    }
+
+
 def received_cookies() -> list[dict]:
     """Cookie names and masked values, exactly as the server received them."""
+    notes = cookie_notes()
     return [
-        {"name": name[:64], "masked": mask_secret(value)}
+        {"name": name[:64], "masked": mask_secret(value), "note": notes.get(name, "")}
         for name, value in sorted(request.cookies.items())
     ][:20]
 
@@ -47,29 +60,11 @@ def jwt_view() -> dict:
     refusing it cost work.
     """
     jwt_trace = RequestTrace(scheme="jwt")
-    try:
-        token = read_bearer_token()
-        if token is None:
-            return {"present": False}
-        jwt_trace.add("token", "Token received", detail=f"{len(token)} characters, Bearer header")
-        claims = verify_access_token(token, trace=jwt_trace)
-    except TokenRejected as rejected:
-        if rejected.step == "token":
-            jwt_trace.add("token", "Token received", detail=rejected.reason, failed=True)
-        return {
-            "present": True,
-            "valid": False,
-            "reason": rejected.reason,
-            "failed_step": rejected.step,
-            "trace": jwt_trace.to_dict(),
-        }
-    return {
-        "present": True,
-        "valid": True,
-        "username": claims["username"],
-        "exp": claims["exp"],
-        "trace": jwt_trace.to_dict(),
-    }
+    check = check_bearer_token(trace=jwt_trace)
+    verdict = check.to_dict()
+    if check.present:
+        verdict["trace"] = jwt_trace.to_dict()
+    return verdict
 
 
 @bp.get("")
@@ -83,6 +78,7 @@ def index():
         authorization=describe_authorization(request.headers.get("Authorization")),
         session_info=session_view(),
         cookie_name=current_app.config["SESSION_COOKIE_NAME"],
+        pre_login_cookie=current_app.config["PRE_LOGIN_COOKIE_NAME"],
         costs=recent_auth_costs(current_app),
         worker_pid=os.getpid(),
         store_kind=current_app.config["SESSION_STORE"],

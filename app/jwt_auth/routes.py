@@ -19,13 +19,12 @@ from app.extensions import csrf
 from app.flows import JWT_CREATION, JWT_USAGE
 from app.jwt_auth.tokens import (
     TokenRejected,
+    check_bearer_token,
     identity_from_claims,
     issue_access_token,
-    read_bearer_token,
-    verify_access_token,
 )
 from app.sessionless import declare_sessionless
-from app.tracing import current_trace, with_trace
+from app.tracing import with_trace
 
 bp = Blueprint("jwt_auth", __name__, url_prefix="/jwt")
 # The JWT API never reads the session: a browser that also holds a session cookie must not make
@@ -83,21 +82,23 @@ def token_required(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        trace = current_trace()
-        trace.scheme = "jwt"
-        try:
-            token = read_bearer_token()
-            if token is None:
-                return token_refused(None)
-            trace.add("token", "Token received", detail=f"{len(token)} characters, Bearer header")
-            claims = verify_access_token(token)
-        except TokenRejected as rejected:
-            if rejected.step == "token":
-                trace.add("token", "Token received", detail=rejected.reason, failed=True)
-            return token_refused(rejected)
-        return view(claims, *args, **kwargs)
+        check = check_bearer_token()
+        if check.claims is None:
+            return token_refused(check.refused)
+        return view(check.claims, *args, **kwargs)
 
     return wrapped
+
+
+@bp.get("/api/check")
+def api_check():
+    """What the server makes of the bearer token, as a 200 verdict, for pages that show it.
+
+    /jwt/api/me answers a refused token with 401, as an API must. A page that only wants to say
+    whether its token is good asks here, so a refusal is a fact to show rather than a failed
+    request: the same verification, the same trace, no data.
+    """
+    return jsonify(with_trace(check_bearer_token().to_dict()))
 
 
 @bp.post("/api/token")

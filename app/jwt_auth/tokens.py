@@ -274,6 +274,44 @@ def verify_access_token(token: str) -> dict:
     return claims
 
 
+@dataclass(frozen=True)
+class BearerCheck:
+    """What one request's bearer token turned out to be: absent, verified or refused."""
+
+    present: bool
+    claims: dict | None = None
+    refused: TokenRejected | None = None
+
+    def to_dict(self) -> dict:
+        if self.claims is not None:
+            return {
+                "present": True,
+                "valid": True,
+                "username": self.claims["username"],
+                "expires_at": self.claims["exp"],
+            }
+        verdict = {"present": self.present, "valid": False}
+        if self.refused is not None:
+            verdict |= {"reason": self.refused.reason, "failed_step": self.refused.step}
+        return verdict
+
+
+def check_bearer_token(trace: RequestTrace | None = None) -> BearerCheck:
+    """Read this request's bearer token and verify it, recording each step into the trace."""
+    trace = trace if trace is not None else current_trace()
+    trace.scheme = "jwt"
+    try:
+        token = read_bearer_token()
+        if token is None:
+            return BearerCheck(present=False)
+        trace.add("token", "Token received", detail=f"{len(token)} characters, Bearer header")
+        return BearerCheck(present=True, claims=verify_access_token(token, trace=trace))
+    except TokenRejected as rejected:
+        if rejected.step == STEP_TOKEN:
+            trace.add("token", "Token received", detail=rejected.reason, failed=True)
+        return BearerCheck(present=True, refused=rejected)
+
+
 def identity_from_claims(claims: dict) -> Identity:
     """Who the token speaks for, built from the claims alone."""
     return Identity(int(claims["sub"]), claims["username"], claims["name"])

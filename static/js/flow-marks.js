@@ -1,42 +1,83 @@
-// Marks the steps of a drawn flow that a server trace says were taken, with their measured times.
+// Marks the steps of a drawn flow that a server trace says were taken (or refused), with their
+// measured times and the note screen readers hear, and writes the figures of a trace.
+import { ms, plural, t } from "./strings.js";
 
-export function markFlow(flowKey, trace) {
+export function markFlow(flowKey, trace, caption) {
   const flow = document.querySelector(`[data-flow="${flowKey}"]`);
-  if (!flow || !trace) return;
-  const byKey = new Map(trace.steps.map((step) => [step.key, step]));
+  if (!flow) return;
+  const byKey = new Map((trace?.steps ?? []).map((step) => [step.key, step]));
   for (const item of flow.querySelectorAll("[data-step]")) {
     const step = byKey.get(item.dataset.step);
-    item.classList.toggle("done", Boolean(step));
+    item.classList.toggle("done", Boolean(step) && !step.failed);
+    item.classList.toggle("failed", Boolean(step?.failed));
     const measure = item.querySelector("[data-measure]");
     if (measure) {
       const bits = [];
-      if (step && typeof step.ms === "number") bits.push(`${step.ms.toFixed(3)} ms`);
-      if (step && step.detail) bits.push(step.detail);
+      if (step && typeof step.ms === "number") bits.push(`${ms(step.ms)} ms`);
+      if (step?.detail) bits.push(step.detail);
       measure.textContent = bits.join(" · ");
     }
+    const note = item.querySelector("[data-step-note]");
+    if (note) note.textContent = step?.failed ? t("flow.note.refused") : step ? t("flow.note.taken") : "";
   }
+  setCaption(flowKey, caption);
 }
 
-const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
+// Mark every step of a flow as done before this page: the token's issuing, for instance.
+export function markAllDone(flowKey, note, caption) {
+  const flow = document.querySelector(`[data-flow="${flowKey}"]`);
+  if (!flow) return;
+  for (const item of flow.querySelectorAll("[data-step]")) {
+    item.classList.add("done");
+    const target = item.querySelector("[data-step-note]");
+    if (target) target.textContent = note;
+  }
+  setCaption(flowKey, caption);
+}
 
-// One line: "Auth 0.182 ms · no session store lookup · all SQL: 0 reads, 0 writes."
+export function clearFlow(flowKey, caption = "") {
+  markFlow(flowKey, null, caption);
+}
+
+function setCaption(flowKey, caption) {
+  if (caption === undefined) return;
+  const target = document.querySelector(`[data-flow="${flowKey}"] [data-flow-caption]`);
+  if (target) target.textContent = caption;
+}
+
+export function failedStep(trace) {
+  return (trace?.steps ?? []).find((step) => step.failed) ?? null;
+}
+
+// One line: "Auth 0.182 ms · no session store lookup · all SQL, store included: 0 reads, 0 writes."
 export function describeTrace(trace) {
   if (!trace) return "";
   const { sql, store } = trace;
-  const storePart = store.kind
-    ? `session store (${store.kind}): ${plural(store.reads, "read")}`
-    : "no session store lookup";
-  return `Auth ${trace.auth_ms.toFixed(3)} ms · ${storePart} · all SQL, store included: ${plural(sql.reads, "read")}, ${plural(sql.writes, "write")}.`;
+  return t("trace.line", {
+    ms: ms(trace.auth_ms),
+    store: store.kind
+      ? t("trace.store", { kind: store.kind, reads: plural("count.reads", store.reads) })
+      : t("trace.no_store"),
+    reads: plural("count.reads", sql.reads),
+    writes: plural("count.writes", sql.writes),
+  });
 }
 
 // The same figures as the session profile's summary list, one <div><dt><dd> per line.
-export function fillTraceSummary(list, label, trace) {
+export function fillTraceSummary(list, request, trace) {
   if (!list || !trace) return;
   const { sql, store } = trace;
+  const auth = trace.authenticated ? "summary.auth" : "summary.auth.refused";
   const rows = [
-    [`${label}: auth cost`, `${trace.auth_ms.toFixed(3)} ms`],
-    ["Session store", store.kind ? `${store.kind}: ${plural(store.reads, "read")}` : "none: no lookup"],
-    ["All SQL, store included", `${plural(sql.reads, "read")}, ${plural(sql.writes, "write")} (${sql.ms.toFixed(3)} ms)`],
+    [t(auth, { request }), `${ms(trace.auth_ms)} ms`],
+    [
+      t("summary.store"),
+      store.kind ? `${store.kind}: ${plural("count.reads", store.reads)}` : t("summary.store.none"),
+    ],
+    [
+      t("summary.sql"),
+      `${plural("count.reads", sql.reads)}, ${plural("count.writes", sql.writes)} (${ms(sql.ms)} ms)`,
+    ],
   ];
   for (const [term, value] of rows) {
     const div = document.createElement("div");

@@ -1,35 +1,29 @@
-// Home page: if this browser holds a token, call the API with it and light up the JWT flow
-// with that call's measured steps.
+// Home page: if this browser holds a token, light the JWT flow with the server's answer about
+// it (the same call the navigation pill makes): its measured steps, or the step that refused it.
 import { describeTrace, markFlow } from "./flow-marks.js";
-import { storedToken } from "./token.js";
+import { t } from "./strings.js";
+import { onTokenChange, stepName, verifyStoredToken } from "./token.js";
+
+const note = document.querySelector("[data-home-trace-jwt]");
+const invitation = note ? [...note.childNodes].map((node) => node.cloneNode(true)) : [];
 
 async function lightJwtFlow() {
-  const token = storedToken();
-  const note = document.querySelector("[data-home-trace-jwt]");
-  if (!token || !note) return;
-  try {
-    const response = await fetch("/jwt/api/me?trace=1", {
-      headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
-      credentials: "omit",
-    });
-    const body = await response.json();
-    if (!response.ok) {
-      note.textContent = `Your stored token was refused: ${body.message}`;
-      return;
-    }
-    markFlow("jwt-usage", body.trace);
-    const caption = document.querySelector('[data-flow="jwt-usage"] figcaption');
-    if (caption && !caption.querySelector(".muted")) {
-      const span = Object.assign(document.createElement("span"), {
-        className: "muted",
-        textContent: " · lit by a call to /jwt/api/me with your token, measured; it needs no data, so the DB steps stay unlit",
-      });
-      caption.append(span);
-    }
-    note.textContent = `Your token, just now on /jwt/api/me: ${describeTrace(body.trace)}`;
-  } catch {
-    note.textContent = "The API could not be reached to measure your token.";
+  if (!note) return;
+  const result = await verifyStoredToken();
+  if (result.state === "none") {
+    note.replaceChildren(...invitation.map((node) => node.cloneNode(true))); // "Get a token…"
+    markFlow("jwt-usage", null, "");
+  } else if (result.state === "verified") {
+    markFlow("jwt-usage", result.body.trace, t("home.jwt.caption"));
+    note.textContent = t("home.jwt.measured", { trace: describeTrace(result.body.trace) });
+  } else if (result.state === "refused") {
+    const step = stepName(result.body.failed_step);
+    markFlow("jwt-usage", result.body.trace, t("home.jwt.caption.refused", { step }));
+    note.textContent = t("home.jwt.refused", { step, reason: result.body.reason ?? result.body.message });
+  } else {
+    note.textContent = t("home.jwt.unreachable");
   }
 }
 
+onTokenChange(lightJwtFlow);
 lightJwtFlow();

@@ -1,27 +1,39 @@
-// The inspect page: what this page's JavaScript can read, and what a fetch() actually sends.
+// The inspect page: what this page's JavaScript can read, what a fetch() really sends, and what
+// the server made of it, in whatever state this browser is: no token, a good one, a refused one.
 import { describeTrace, markFlow } from "./flow-marks.js";
-import { decodeToken, pretty, storedToken } from "./token.js";
+import { ms, plural, t } from "./strings.js";
+import { decodeToken, onTokenChange, pretty, sendable, stepName, storedToken } from "./token.js";
 
 const $ = (selector) => document.querySelector(selector);
-const cookieName = document.querySelector("[data-cookie-name]")?.dataset.cookieName ?? "lab_session";
+const cookieName = $("[data-cookie-name]")?.dataset.cookieName ?? "lab_session";
+
+function strong(text) {
+  return Object.assign(document.createElement("strong"), { textContent: text });
+}
+
+function code(text) {
+  return Object.assign(document.createElement("code"), { textContent: text });
+}
 
 function showDocumentCookie() {
   const visible = document.cookie;
-  $("[data-document-cookie]").textContent = visible === "" ? '"" (empty string)' : JSON.stringify(visible);
+  $("[data-document-cookie]").textContent =
+    visible === "" ? t("inspect.document_cookie.empty") : JSON.stringify(visible);
   const names = visible.split(";").map((c) => c.trim().split("=")[0]).filter(Boolean);
   const verdict = $("[data-session-cookie-verdict]");
-  const navCookies = $("[data-nav-cookies]")?.textContent ?? "";
-  const serverGotIt = navCookies.includes(cookieName);
+  const serverGotIt = [...document.querySelectorAll("[data-nav-cookies] code:first-child")].some(
+    (node) => node.textContent === cookieName,
+  );
   if (names.includes(cookieName)) {
-    verdict.textContent = `The session cookie "${cookieName}" is readable here: it is not HttpOnly!`;
+    verdict.textContent = t("inspect.cookie.readable", { name: cookieName });
   } else if (serverGotIt) {
     verdict.replaceChildren(
-      `The session cookie "${cookieName}" is `,
-      Object.assign(document.createElement("strong"), { textContent: "absent" }),
-      " here, although the server received it with this very page load: it exists, but JavaScript cannot read it.",
+      t("inspect.cookie.hidden.before", { name: cookieName }),
+      strong(t("inspect.cookie.hidden.word")),
+      t("inspect.cookie.hidden.after"),
     );
   } else {
-    verdict.textContent = `No session cookie "${cookieName}" here, and the server did not receive one either: you are not signed in with a session.`;
+    verdict.textContent = t("inspect.cookie.none", { name: cookieName });
   }
 }
 
@@ -29,86 +41,115 @@ function showToken(token) {
   const verdict = $("[data-token-verdict]");
   const payloadBox = $("[data-token-payload]");
   if (!token) {
-    verdict.textContent = 'localStorage.getItem("access_token") is null: no token in this browser.';
+    verdict.textContent = t("inspect.token.null");
     payloadBox.textContent = "null";
     return;
   }
+  const characters = plural("count.characters", token.length);
   try {
     const { payload } = decodeToken(token);
     verdict.replaceChildren(
-      'localStorage.getItem("access_token") is ',
-      Object.assign(document.createElement("strong"), { textContent: "present" }),
-      ` (${token.length} characters), and its payload decodes without any key:`,
+      t("inspect.token.present.before"),
+      strong(t("inspect.token.present.word")),
+      t("inspect.token.present.after", { characters }),
     );
     payloadBox.textContent = pretty(payload);
   } catch (error) {
-    verdict.textContent = `A token is present but cannot be decoded: ${error.message}.`;
+    verdict.textContent = t("inspect.token.junk", { characters, problem: error.message });
     payloadBox.textContent = "";
   }
 }
 
-function listItem(text, code, className) {
+function listItem(...children) {
   const li = document.createElement("li");
-  if (className) li.className = className;
-  li.append(text);
-  if (code !== undefined) li.append(Object.assign(document.createElement("code"), { textContent: code }));
+  li.append(...children);
   return li;
 }
 
-async function showFetch(token) {
-  const headers = { Accept: "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  $("[data-fetch-auth-note]").textContent = token
-    ? "with the token added to an Authorization header by the script (the browser added the cookie by itself)"
-    : "with no token to add (the browser added any cookie by itself)";
+function showReceived(body) {
   const list = $("[data-fetch-received]");
-  try {
-    const response = await fetch("/inspect/api/request", { headers });
-    const body = await response.json();
-    list.replaceChildren();
-    if (body.cookies.length === 0) list.append(listItem("Cookie header: none"));
-    for (const c of body.cookies) {
-      const item = listItem("Cookie ", undefined, c.name === cookieName ? "sends-session" : "");
-      item.append(
-        Object.assign(document.createElement("code"), { textContent: c.name }),
-        " = ",
-        Object.assign(document.createElement("code"), { textContent: c.masked }),
-      );
-      list.append(item);
-    }
-    list.append(
-      body.authorization.present
-        ? listItem(`Authorization: ${body.authorization.scheme} `, body.authorization.masked, "sends-jwt")
-        : listItem("Authorization: none"),
-    );
-    const jwtVerdict = $("[data-server-jwt-verdict]");
-    if (body.jwt.present) {
-      jwtVerdict.textContent = body.jwt.valid
-        ? `The server just verified your token for ${body.jwt.username} using only its key.`
-        : `The server rejected the token: ${body.jwt.reason}.`;
-    } else {
-      jwtVerdict.textContent = "No token was sent, so there was nothing to verify.";
-    }
-    $("[data-fetch-pid]").textContent = String(body.worker_pid);
-    $("[data-fetch-session-verdict]").textContent = body.session.authenticated
-      ? ", which found your session too"
-      : ", which knows no signed-in session for this browser";
-    const parts = [];
-    if (body.session.authenticated) parts.push(`Session lookup: ${describeTrace(body.trace)}`);
-    if (body.jwt.trace) {
-      markFlow("jwt-usage", body.jwt.trace);
-      parts.push(`Token check: ${describeTrace(body.jwt.trace)}`);
-    }
-    $("[data-fetch-trace]").textContent = parts.length
-      ? `The fetch in section 2, measured per scheme. ${parts.join(" ")}`
-      : "The fetch in section 2 carried neither a session nor a token, so there was nothing to check.";
-  } catch {
-    list.replaceChildren(listItem("The request failed; reload the page to try again."));
+  list.replaceChildren();
+  if (body.cookies.length === 0) list.append(listItem(t("inspect.cookie_header.none")));
+  for (const cookie of body.cookies) {
+    const item = listItem("Cookie ", code(cookie.name), " = ", code(cookie.masked));
+    if (cookie.name === cookieName) item.className = "sends-session";
+    list.append(item);
+  }
+  if (body.authorization.present) {
+    const item = listItem(`Authorization: ${body.authorization.scheme} `, code(body.authorization.masked));
+    item.className = "sends-jwt";
+    list.append(item);
+  } else {
+    list.append(listItem(t("inspect.authorization.none")));
   }
 }
 
-const token = storedToken();
-if (token) document.querySelector("[data-jwt-login-link]")?.remove();
+// What the fetch carried, said only once the server has told us what it received.
+function showWhatWasSent(token, body) {
+  const names = body.cookies.map((cookie) => cookie.name);
+  const withToken = t(token ? "inspect.fetch.with_token" : "inspect.fetch.without_token");
+  const cookies = names.length
+    ? t("inspect.fetch.cookies", { names: names.join(", ") })
+    : t("inspect.fetch.no_cookies");
+  $("[data-fetch-auth-note]").textContent = `${withToken}${cookies}`;
+}
+
+function showTokenCheck(jwt) {
+  const verdict = $("[data-server-jwt-verdict]");
+  if (!jwt.present) {
+    verdict.textContent = t("inspect.jwt.none");
+    markFlow("jwt-usage", null, "");
+    return null;
+  }
+  if (jwt.valid) {
+    verdict.textContent = t("inspect.jwt.verified", { username: jwt.username });
+    markFlow("jwt-usage", jwt.trace, t("inspect.caption.verified"));
+    return t("inspect.cost.token", { trace: describeTrace(jwt.trace) });
+  }
+  const step = stepName(jwt.failed_step);
+  verdict.textContent = t("inspect.jwt.refused", { step, reason: jwt.reason });
+  markFlow("jwt-usage", jwt.trace, t("inspect.caption.refused", { step }));
+  return t("inspect.cost.refused", { step, reason: jwt.reason, ms: ms(jwt.trace?.auth_ms) });
+}
+
+async function showFetch(token) {
+  $("[data-fetch-auth-note]").textContent = t("inspect.fetch.pending");
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${sendable(token)}`;
+  let body;
+  try {
+    const response = await fetch("/inspect/api/request", { headers });
+    body = await response.json();
+  } catch {
+    $("[data-fetch-received]").replaceChildren(listItem(t("inspect.failed")));
+    return;
+  }
+  if (token !== storedToken()) return; // the token changed meanwhile: a newer fetch runs
+  showWhatWasSent(token, body);
+  showReceived(body);
+  $("[data-fetch-pid]").textContent = String(body.worker_pid);
+  $("[data-fetch-session-verdict]").textContent = t(
+    body.session.authenticated ? "inspect.session.found" : "inspect.session.unknown",
+  );
+  const parts = [];
+  if (body.session.authenticated) {
+    parts.push(t("inspect.cost.session", { trace: describeTrace(body.trace) }));
+  }
+  const tokenPart = showTokenCheck(body.jwt);
+  if (tokenPart) parts.push(tokenPart);
+  $("[data-fetch-trace]").textContent = parts.length
+    ? `${t("inspect.cost.intro")} ${parts.join(" ")}`
+    : t("inspect.cost.nothing");
+}
+
+function render() {
+  const token = storedToken();
+  const hint = $("[data-jwt-login-link]");
+  if (hint) hint.hidden = Boolean(token);
+  showToken(token);
+  showFetch(token);
+}
+
 showDocumentCookie();
-showToken(token);
-showFetch(token);
+onTokenChange(render);
+render();

@@ -1,5 +1,7 @@
-// The JWT login form: POST the credentials as JSON, keep the token in localStorage, go to the profile.
-import { TOKEN_KEY } from "./token.js";
+// The JWT login form: POST the credentials as JSON, keep the token in localStorage, go to the
+// profile. The server's field errors appear under their fields, as on the session form.
+import { t } from "./strings.js";
+import { keepToken } from "./token.js";
 
 const form = document.querySelector("[data-jwt-login]");
 const errorBox = document.querySelector("[data-login-error]");
@@ -9,14 +11,34 @@ function showError(message) {
   errorBox.hidden = false;
 }
 
+function showFieldErrors(fields = {}) {
+  for (const list of form.querySelectorAll("[data-field-errors]")) {
+    const name = list.dataset.fieldErrors;
+    const input = form.elements.namedItem(name);
+    const messages = fields[name] ?? [];
+    list.replaceChildren(
+      ...messages.map((text) => Object.assign(document.createElement("li"), { textContent: text })),
+    );
+    list.hidden = messages.length === 0;
+    if (messages.length) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", list.id);
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+  }
+}
+
 async function signIn(event) {
   event.preventDefault();
   errorBox.hidden = true;
+  showFieldErrors();
   const data = new FormData(form);
   const username = String(data.get("username") || "").trim();
   const password = String(data.get("password") || "");
   if (!username || !password) {
-    showError("Enter both a username and a password.");
+    showError(t("login.both"));
     return;
   }
   const button = form.querySelector("button[type=submit]");
@@ -30,13 +52,14 @@ async function signIn(event) {
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok || !body.access_token) {
-      showError(body.message || `Sign-in failed (HTTP ${response.status}).`);
+      if (body.fields) showFieldErrors(body.fields);
+      else showError(body.message || t("login.failed", { status: response.status }));
       return;
     }
-    window.localStorage.setItem(TOKEN_KEY, body.access_token);
+    keepToken(body.access_token);
     window.location.assign("/jwt/profile");
   } catch {
-    showError("The server could not be reached. Check your connection and try again.");
+    showError(t("login.unreachable"));
   } finally {
     button.disabled = false;
   }

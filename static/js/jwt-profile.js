@@ -1,18 +1,66 @@
-// The JWT profile: read the token from localStorage, show its parts, decode it, call the API with it.
-import { fillTraceSummary, markFlow } from "./flow-marks.js";
-import { decodeToken, forgetToken, pretty, readableTime, storedToken, timeLeft } from "./token.js";
+// The JWT profile: read the token from localStorage, show its parts, decode it, and let the
+// server say whether it is any good. What the page says follows the server's answer: a
+// refused token is shown as refused, at the step that refused it, and its countdown stops.
+import { clearFlow, failedStep, fillTraceSummary, markAllDone, markFlow } from "./flow-marks.js";
+import { duration, t, tParts, utcTime } from "./strings.js";
+import {
+  decodeToken,
+  forgetToken,
+  forgetVerification,
+  onTokenChange,
+  pretty,
+  sendable,
+  signedOutTokenExp,
+  stepName,
+  storedToken,
+  verifyStoredToken,
+} from "./token.js";
 
 const $ = (selector) => document.querySelector(selector);
-const LOGGED_OUT_KEY = "lab:last_token_exp";
+const RAW_SHOWN = 600; // characters of a junk value shown on the page
+let timer = null;
 
-function showNoToken() {
+function everySecond(tick) {
+  stopTimer();
+  if (tick() === false) return;
+  timer = window.setInterval(() => {
+    if (tick() === false) stopTimer();
+  }, 1000);
+}
+
+function stopTimer() {
+  if (timer !== null) window.clearInterval(timer);
+  timer = null;
+}
+
+function secondsUntil(exp) {
+  return exp - Date.now() / 1000;
+}
+
+// No token: and if this browser signed one out, how long a copy of it stays usable, live.
+function showNoToken({ elsewhere = false } = {}) {
   $("[data-has-token]").hidden = true;
   $("[data-no-token]").hidden = false;
-  const oldExp = Number(window.sessionStorage.getItem(LOGGED_OUT_KEY));
-  if (oldExp) {
-    $("[data-old-exp]").textContent = readableTime(oldExp);
-    $("[data-logged-out-notice]").hidden = false;
-  }
+  const exp = signedOutTokenExp();
+  const notice = $("[data-signed-out-notice]");
+  notice.hidden = exp === null;
+  const where = $("[data-signed-out-elsewhere]");
+  where.hidden = !elsewhere;
+  where.textContent = elsewhere ? t("profile.signed_out.elsewhere") : "";
+  if (exp === null) return;
+  const validity = $("[data-signed-out-validity]");
+  everySecond(() => {
+    const left = secondsUntil(exp);
+    if (left > 0) {
+      validity.textContent = t("profile.signed_out.valid", {
+        duration: duration(left),
+        time: utcTime(exp),
+      });
+      return true;
+    }
+    validity.textContent = t("profile.signed_out.expired", { time: utcTime(exp) });
+    return false;
+  });
 }
 
 function renderParts(parts) {
@@ -20,114 +68,214 @@ function renderParts(parts) {
   box.replaceChildren();
   ["header", "payload", "signature"].forEach((name, index) => {
     if (index > 0) box.append(".");
-    const span = document.createElement("span");
-    span.className = `part-${name}`;
-    span.textContent = parts[index];
-    box.append(span);
+    box.append(Object.assign(document.createElement("span"), {
+      className: `part-${name}`,
+      textContent: parts[index],
+    }));
   });
 }
 
-function startCountdown(exp) {
-  const target = $("[data-countdown]");
-  const tick = () => {
-    const left = timeLeft(exp);
-    target.textContent = left.expired ? "expired: the server will now refuse this token" : left.text;
-    return left.expired;
-  };
-  if (!tick()) {
-    const timer = window.setInterval(() => {
-      if (tick()) window.clearInterval(timer);
-    }, 1000);
+// A token that decodes is shown in its three parts; anything else is shown as it is.
+const tokenHeading = document.querySelector("[data-token-heading]")?.textContent;
+const signoutExplained = [...(document.querySelector("[data-signout-explained]")?.childNodes ?? [])];
+
+function renderToken(token, decoded, problem) {
+  $("[data-token-heading]").textContent = decoded ? tokenHeading : t("profile.heading.junk");
+  $("[data-token-shape]").hidden = decoded === null;
+  $("[data-decoded]").hidden = decoded === null;
+  $("[data-token-junk]").hidden = decoded !== null;
+  if (decoded === null) {
+    $("[data-token-junk-problem]").textContent = t("profile.junk", { problem });
+    const raw = String(token);
+    $("[data-token-raw]").textContent = raw.length > RAW_SHOWN ? `${raw.slice(0, RAW_SHOWN)}…` : raw;
+    return;
   }
+  const { parts, header, payload } = decoded;
+  renderParts(parts);
+  $("[data-decoded-header]").textContent = pretty(header);
+  $("[data-decoded-payload]").textContent = pretty(payload);
+  $("[data-iat]").textContent = utcTime(payload.iat);
+  $("[data-exp]").textContent = utcTime(payload.exp);
+  $("[data-countdown]").textContent = "…";
+}
+
+function resetResults() {
+  $("[data-refusal]").hidden = true;
+  $("[data-signout-explained]").replaceChildren(...signoutExplained.map((node) => node.cloneNode(true)));
+  $("[data-api-line]").textContent = "…";
+  $("[data-me-body]").textContent = "";
+  $("[data-send-anyway]").hidden = true;
+  $("[data-measured]").hidden = true;
+  $("[data-trace-summary]").replaceChildren();
+  setNotes([{ text: "…", muted: true }]);
+  clearFlow("jwt-usage");
+  clearFlow("jwt-creation");
+}
+
+const codeNode = (text) => Object.assign(document.createElement("code"), { textContent: text });
+const strongNode = (text) => Object.assign(document.createElement("strong"), { textContent: text });
+
+// "Request: GET /jwt/api/me with Authorization: Bearer <token>. Response status: 200 OK."
+function showApiLine(key, path, extra) {
+  const parts = tParts(key, {
+    request: codeNode(`GET ${path}`),
+    header: codeNode("Authorization: Bearer <token>"),
+    ...extra,
+  });
+  $("[data-api-line]").replaceChildren(...parts);
+}
+
+function showBody(body) {
+  const shown = { ...body };
+  delete shown.trace;
+  $("[data-me-body]").textContent = pretty(shown);
+}
+
+function setNotes(items) {
+  $("[data-notes]").replaceChildren(
+    ...items.map(({ title, text, muted }) => {
+      const li = document.createElement("li");
+      if (muted) li.className = "muted";
+      if (title) li.append(Object.assign(document.createElement("strong"), { textContent: title }), " — ");
+      li.append(text);
+      return li;
+    }),
+  );
+}
+
+function showSummary(calls) {
+  const list = $("[data-trace-summary]");
+  list.replaceChildren();
+  for (const [request, trace] of calls) fillTraceSummary(list, request, trace);
+  $("[data-measured]").hidden = list.children.length === 0;
+}
+
+function showRefusal(message) {
+  const box = $("[data-refusal]");
+  box.textContent = message;
+  box.hidden = false;
 }
 
 async function callApi(path, token) {
   const response = await fetch(path, {
-    headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+    headers: { Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
     credentials: "omit", // no cookie: the token alone must be enough
   });
-  const body = await response.json().catch(() => ({ error: "not_json" }));
+  const body = await response.json().catch(() => ({}));
   return { response, body };
 }
 
-function renderNotes(result) {
-  const list = $("[data-notes]");
-  list.replaceChildren();
-  if (!result.response.ok) {
-    const li = document.createElement("li");
-    li.textContent = result.body.message || `HTTP ${result.response.status}`;
-    list.append(li);
-    return;
-  }
-  if (result.body.notes.length === 0) {
-    const li = document.createElement("li");
-    li.className = "muted";
-    li.textContent = "No notes yet.";
-    list.append(li);
-  }
-  for (const note of result.body.notes) {
-    const li = document.createElement("li");
-    const title = document.createElement("strong");
-    title.textContent = note.title;
-    li.append(title, ` — ${note.body}`);
-    list.append(li);
+function statusText(response) {
+  const key = response.ok ? "profile.status.ok" : "profile.status.refused";
+  return t(key, { status: response.status });
+}
+
+// The check refused the token: say where and why, at the top, and stop everything that
+// assumed a good token. The flow shows the check's own steps, the failed one marked.
+function showRefused(decoded, verdict) {
+  const step = stepName(verdict.failed_step ?? failedStep(verdict.trace)?.key ?? "token");
+  showRefusal(t("profile.refused", { step, reason: verdict.reason ?? verdict.message }));
+  showApiLine("profile.line.refused", "/jwt/api/check", {
+    verdict: strongNode(t("profile.verdict.refused", { step })),
+  });
+  showBody(verdict);
+  $("[data-send-anyway]").hidden = false;
+  $("[data-signout-explained]").textContent = t("profile.signout.refused");
+  markFlow("jwt-usage", verdict.trace, t("profile.caption.refused", { step }));
+  showSummary([["GET /jwt/api/check", verdict.trace]]);
+  setNotes([{ text: t("profile.notes.skipped"), muted: true }]);
+  if (decoded) {
+    const exp = decoded.payload.exp;
+    const expired = typeof exp === "number" && secondsUntil(exp) <= 0;
+    $("[data-countdown]").textContent = t(expired ? "token.expired" : "token.refused_countdown");
   }
 }
 
-async function main() {
+// Asked for by the visitor: the real API's answer to a refused token, a 401.
+async function sendToApi() {
+  const token = storedToken();
+  if (!token) return;
+  const { response, body } = await callApi("/jwt/api/me?trace=1", token);
+  showApiLine("profile.line.sent", "/jwt/api/me", {
+    status: strongNode(statusText(response)),
+    challenge: codeNode(`WWW-Authenticate: ${response.headers.get("WWW-Authenticate") ?? "—"}`),
+  });
+  showBody(body);
+}
+
+async function showVerified(token, decoded) {
+  const exp = decoded?.payload.exp;
+  markAllDone("jwt-creation", t("flow.note.issued"), t("profile.caption.issued"));
+  if (typeof exp === "number") {
+    everySecond(() => {
+      const left = secondsUntil(exp);
+      if (left > 0) {
+        $("[data-countdown]").textContent = t("token.left", { duration: duration(left) });
+        return true;
+      }
+      // Time is up while the page is open: ask the server again, and show its answer.
+      forgetVerification();
+      render();
+      return false;
+    });
+  }
+  const me = await callApi("/jwt/api/me?trace=1", token);
+  if (token !== storedToken()) return;
+  showApiLine("profile.line.ok", "/jwt/api/me", { status: strongNode(statusText(me.response)) });
+  showBody(me.body);
+  const notes = me.response.ok ? await callApi("/jwt/api/notes?trace=1", token) : me;
+  if (token !== storedToken()) return;
+  if (!notes.response.ok) {
+    // It expired between the check and these calls: say so, as the server did.
+    forgetVerification();
+    render();
+    return;
+  }
+  markFlow("jwt-usage", notes.body.trace, t("profile.caption.ok"));
+  showSummary([
+    ["GET /jwt/api/me", me.body.trace],
+    ["GET /jwt/api/notes", notes.body.trace],
+  ]);
+  const list = notes.body.notes;
+  setNotes(
+    list.length
+      ? list.map((note) => ({ title: note.title, text: note.body }))
+      : [{ text: t("profile.notes.none"), muted: true }],
+  );
+}
+
+async function render(change = {}) {
+  stopTimer();
   document.querySelector("[data-loading]")?.remove();
   const token = storedToken();
   if (!token) {
-    showNoToken();
+    showNoToken(change);
     return;
   }
   $("[data-no-token]").hidden = true;
   $("[data-has-token]").hidden = false;
-  renderParts(token.split("."));
+  let decoded = null;
+  let problem = "";
   try {
-    const { header, payload } = decodeToken(token);
-    $("[data-decoded-header]").textContent = pretty(header);
-    $("[data-decoded-payload]").textContent = pretty(payload);
-    $("[data-iat]").textContent = readableTime(payload.iat);
-    $("[data-exp]").textContent = readableTime(payload.exp);
-    if (typeof payload.exp === "number") startCountdown(payload.exp);
+    decoded = decodeToken(token);
   } catch (error) {
-    $("[data-decoded-payload]").textContent = `Cannot decode: ${error.message}`;
+    problem = error.message;
   }
-
-  const me = await callApi("/jwt/api/me?trace=1", token);
-  $("[data-me-status]").textContent = `${me.response.status} ${me.response.ok ? "OK" : "rejected"}`;
-  const shown = { ...me.body };
-  delete shown.trace;
-  $("[data-me-body]").textContent = pretty(shown);
-  if (me.response.ok) {
-    const notes = await callApi("/jwt/api/notes?trace=1", token);
-    renderNotes(notes);
-    markFlow("jwt-usage", notes.body.trace);
-    const summary = $("[data-trace-summary]");
-    summary.replaceChildren();
-    fillTraceSummary(summary, "GET /jwt/api/me", me.body.trace);
-    fillTraceSummary(summary, "GET /jwt/api/notes", notes.body.trace);
-  } else {
-    renderNotes(me);
+  renderToken(token, decoded, problem);
+  resetResults();
+  const result = await verifyStoredToken();
+  if (result.token !== storedToken()) return; // the token changed meanwhile: a newer render runs
+  if (result.state === "unreachable") {
+    showRefusal(t("profile.unreachable"));
+    $("[data-api-line]").textContent = t("profile.unreachable");
+    setNotes([{ text: t("profile.unreachable"), muted: true }]);
+    return;
   }
+  if (result.state === "verified") await showVerified(token, decoded);
+  else showRefused(decoded, result.body);
 }
 
-document.querySelector("[data-jwt-logout]")?.addEventListener("click", () => {
-  const token = storedToken();
-  try {
-    const { payload } = decodeToken(token);
-    window.sessionStorage.setItem(LOGGED_OUT_KEY, String(payload.exp));
-  } catch {
-    window.sessionStorage.removeItem(LOGGED_OUT_KEY);
-  }
-  forgetToken();
-  showNoToken();
-  const pill = document.querySelector("[data-jwt-status]");
-  if (pill) {
-    pill.textContent = "JWT: none";
-    pill.classList.replace("pill-jwt", "pill-off");
-  }
-});
-
-main();
+document.querySelector("[data-send-me]")?.addEventListener("click", sendToApi);
+document.querySelector("[data-jwt-logout]")?.addEventListener("click", () => forgetToken());
+onTokenChange(render);
+render();

@@ -1,7 +1,11 @@
-// Reading a JWT in the browser: no key needed, which is the whole point of this module.
-// Decoding is not verifying: only the server, holding the key, can tell whether a token is genuine.
+// The token in this browser: reading it (no key needed, which is the point), and asking the
+// server about it (only the server, holding the key, can tell whether it is genuine).
+import { plural, t } from "./strings.js";
 
 export const TOKEN_KEY = "access_token";
+// The exp of the token this browser last forgot on purpose, so the signed-out notice can say
+// how long a copy of it stays usable. Not a credential: a number.
+export const SIGNED_OUT_KEY = "lab:signed_out_token_exp";
 
 export function storedToken() {
   try {
@@ -11,8 +15,30 @@ export function storedToken() {
   }
 }
 
+export function keepToken(token) {
+  window.localStorage.setItem(TOKEN_KEY, token);
+  window.localStorage.removeItem(SIGNED_OUT_KEY);
+  announceTokenChange();
+}
+
+// Forget the token; remember its exp (if it has one) for the signed-out notice.
 export function forgetToken() {
+  const token = storedToken();
+  let exp = null;
+  try {
+    exp = decodeToken(token).payload.exp;
+  } catch {
+    exp = null;
+  }
+  if (typeof exp === "number") window.localStorage.setItem(SIGNED_OUT_KEY, String(exp));
+  else window.localStorage.removeItem(SIGNED_OUT_KEY);
   window.localStorage.removeItem(TOKEN_KEY);
+  announceTokenChange();
+}
+
+export function signedOutTokenExp() {
+  const value = Number(window.localStorage.getItem(SIGNED_OUT_KEY));
+  return Number.isFinite(value) && value > 0 ? value : null;
 }
 
 function base64UrlToText(part) {
@@ -22,11 +48,11 @@ function base64UrlToText(part) {
   return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
 }
 
-// Returns {parts, header, payload} or throws an Error saying what is wrong with the token.
+// Returns {parts, header, payload}, or throws an Error saying, in words, why this is no JWT.
 export function decodeToken(token) {
   const parts = String(token).split(".");
   if (parts.length !== 3) {
-    throw new Error(`a JWT has 3 dot-separated parts; this has ${parts.length}`);
+    throw new Error(t("token.not_jwt", { parts: plural("count.parts", parts.length) }));
   }
   let header;
   let payload;
@@ -34,24 +60,73 @@ export function decodeToken(token) {
     header = JSON.parse(base64UrlToText(parts[0]));
     payload = JSON.parse(base64UrlToText(parts[1]));
   } catch {
-    throw new Error("the header or payload is not base64url-encoded JSON");
+    throw new Error(t("token.not_json"));
+  }
+  if (!header || typeof header !== "object" || !payload || typeof payload !== "object") {
+    throw new Error(t("token.not_json"));
   }
   return { parts, header, payload };
 }
 
-export function readableTime(seconds) {
-  if (typeof seconds !== "number") return "—";
-  return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-}
-
-export function timeLeft(expSeconds, nowMs = Date.now()) {
-  const left = Math.round(expSeconds - nowMs / 1000);
-  if (left <= 0) return { expired: true, text: "expired" };
-  const minutes = Math.floor(left / 60);
-  const seconds = left % 60;
-  return { expired: false, text: minutes > 0 ? `${minutes} min ${seconds} s left` : `${seconds} s left` };
-}
-
 export function pretty(value) {
   return JSON.stringify(value, null, 2);
+}
+
+// A header value may only hold visible ASCII here; anything else the browser refuses to send.
+// Junk is still sent, in a form the header can carry, so the answer shown is the server's.
+export function sendable(token) {
+  return /^[\x21-\x7e]+$/.test(token) ? token : encodeURIComponent(token);
+}
+
+let verification = null;
+
+// What the server says about the stored token, asked once per page state and shared by every
+// module of the page: {token, state: "none" | "verified" | "refused" | "unreachable", body}.
+// It asks GET /jwt/api/check, which verifies exactly as the API does but answers a refusal
+// with a 200 verdict: a refused token is a fact to show, not a failed request.
+export function verifyStoredToken() {
+  if (verification === null) verification = askServer(storedToken());
+  return verification;
+}
+
+// Ask again: the token changed, or its time ran out while the page was open.
+export function forgetVerification() {
+  verification = null;
+}
+
+async function askServer(token) {
+  if (!token) return { token, state: "none" };
+  try {
+    const response = await fetch("/jwt/api/check?trace=1", {
+      headers: { Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
+      credentials: "omit", // no cookie: the token alone must be enough
+    });
+    if (!response.ok) return { token, state: "unreachable" };
+    const body = await response.json();
+    return { token, state: body.valid ? "verified" : "refused", body };
+  } catch {
+    return { token, state: "unreachable" };
+  }
+}
+
+// Call `callback` whenever the stored token changes: in another tab (the storage event) or in
+// this one.
+export function onTokenChange(callback) {
+  window.addEventListener("storage", (event) => {
+    if (event.key === TOKEN_KEY || event.key === null) {
+      forgetVerification();
+      callback({ elsewhere: true });
+    }
+  });
+  window.addEventListener("lab:token-change", () => callback({ elsewhere: false }));
+}
+
+function announceTokenChange() {
+  forgetVerification();
+  window.dispatchEvent(new Event("lab:token-change"));
+}
+
+// The step of the JWT flow a refusal names, in words: "step 2b (the claims)".
+export function stepName(key) {
+  return t(`step.${key}`);
 }

@@ -10,10 +10,9 @@ import os
 
 import pytest
 
+from harness.actions import DEMO_PASSWORDS
 from tests.availability import require_installed
 from tests.e2e.server import CHROMIUM_ARGS, find_chromium, start_live_server
-
-DEMO = {"alice": "wonderland", "bob": "builder"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -88,7 +87,7 @@ def problems(page, base) -> Problems:
 def session_login(page, base: str, username: str = "alice") -> None:
     page.goto(f"{base}/session/login")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO[username])
+    page.get_by_label("Password").fill(DEMO_PASSWORDS[username])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/session/profile")
 
@@ -96,6 +95,20 @@ def session_login(page, base: str, username: str = "alice") -> None:
 def jwt_login(page, base: str, username: str = "alice") -> None:
     page.goto(f"{base}/jwt/login")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO[username])
+    page.get_by_label("Password").fill(DEMO_PASSWORDS[username])
     page.get_by_role("button", name="Sign in and get a token").click()
     page.wait_for_url(f"{base}/jwt/profile")
+
+
+def plant_token(page, base: str, token: str) -> None:
+    """Put a value in this browser's localStorage as the access token, as a script could."""
+    if not page.url.startswith(base):
+        page.goto(f"{base}/session/login")
+    page.evaluate("t => localStorage.setItem('access_token', t)", token)
+
+
+def server_token(live_server, **changes) -> str:
+    """A token signed with the live server's own key: genuine, unless `changes` break it."""
+    from tests.helpers import forge, good_claims
+
+    return forge(good_claims(**changes), key=live_server.app.config["JWT_SECRET_KEY"])

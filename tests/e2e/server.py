@@ -38,12 +38,27 @@ def find_chromium() -> str | None:
     return shutil.which("chromium")
 
 
+class RequestLog:
+    """The paths that reached the server, in order: what the browser did not take from its cache."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+        self.paths: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self._lock:
+            self.paths.append(environ.get("PATH_INFO", ""))
+        return self.wsgi_app(environ, start_response)
+
+
 @dataclass
 class LiveServer:
     url: str
     app: Flask
     server: BaseWSGIServer
     thread: threading.Thread
+    log: RequestLog
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -67,7 +82,8 @@ def start_live_server(workdir: Path) -> LiveServer:
     with app.app_context():
         upgrade()
         seed_demo_users()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    log = RequestLog(app)
+    server = make_server("127.0.0.1", 0, log, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    return LiveServer(f"http://127.0.0.1:{server.server_port}", app, server, thread)
+    return LiveServer(f"http://127.0.0.1:{server.server_port}", app, server, thread, log)

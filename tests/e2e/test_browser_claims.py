@@ -56,12 +56,13 @@ def test_jwt_lives_in_localstorage_and_travels_as_a_bearer_header(page, context,
     payload = decode_payload(token)
     expect(page.locator("[data-decoded-payload]")).to_contain_text('"username": "alice"')
     expect(page.locator("[data-decoded-payload]")).to_contain_text(f'"exp": {payload["exp"]}')
-    # A live countdown from the 15-minute lifetime, e.g. "14 min 59 s left", that really ticks.
+    # A live countdown from the 15-minute lifetime, e.g. "14 minutes, 59 seconds left", that
+    # really ticks.
     countdown = page.locator("[data-countdown]")
-    expect(countdown).to_have_text(re.compile(r"^(1[0-4]|15) min \d{1,2} s left$"))
+    expect(countdown).to_have_text(re.compile(r"^(1[0-4]|15) minutes?(, \d{1,2} seconds?)? left$"))
     first = countdown.inner_text()
     expect(countdown).not_to_have_text(first, timeout=3000)
-    expect(page.locator("[data-me-status]")).to_have_text("200 OK")
+    expect(page.locator("[data-api-line]")).to_contain_text("Response status: 200 OK.")
 
     # Watch the API call: a Bearer header carries the token, and no cookie is needed.
     with page.expect_request(lambda r: "/jwt/api/me" in r.url) as caught:
@@ -78,10 +79,12 @@ def test_jwt_lives_in_localstorage_and_travels_as_a_bearer_header(page, context,
 
     page.goto(f"{base}/jwt/profile")
     page.get_by_role("button", name="Sign out (forget the token)").click()
-    assert page.evaluate("localStorage.length") == 0
-    notice = page.locator("[data-logged-out-notice]")
+    # The token is gone; only its exp stays behind, for the notice: a number, not a credential.
+    assert page.evaluate("Object.keys(localStorage)") == ["lab:signed_out_token_exp"]
+    assert page.evaluate("localStorage.getItem('lab:signed_out_token_exp')") == str(payload["exp"])
+    notice = page.locator("[data-signed-out-notice]")
     expect(notice).to_be_visible()
-    expect(notice).to_contain_text("still valid until its exp")
+    expect(notice).to_contain_text("still valid for")
 
     # And it is true: the copied token still works until exp.
     response = page.request.get(f"{base}/jwt/api/me", headers={"Authorization": f"Bearer {token}"})
@@ -127,4 +130,4 @@ def test_the_token_alone_is_enough_even_when_the_browser_holds_a_session(page, c
         page.goto(f"{base}/jwt/profile")
     assert caught.value.status == 200
     assert seen and "cookie" not in seen[0] and seen[0]["authorization"].startswith("Bearer ")
-    expect(page.locator("[data-me-status]")).to_have_text("200 OK")
+    expect(page.locator("[data-api-line]")).to_contain_text("Response status: 200 OK.")

@@ -3,10 +3,12 @@ requests, and no serious or critical accessibility violations (axe-core)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.e2e.conftest import Problems, jwt_login, session_login
+from tests.e2e.conftest import Problems, jwt_login, plant_token, server_token, session_login
 
 AXE = Axe()
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -21,18 +23,30 @@ PAGES = [
     ("/jwt/login", None),
     ("/jwt/profile", None),
     ("/jwt/profile", "jwt"),
+    ("/jwt/profile", "refused"),
+    ("/jwt/profile", "junk"),
+    ("/jwt/profile", "signed out"),
     ("/inspect", None),
     ("/inspect", "both"),
+    ("/inspect", "refused"),
+    ("/", "refused"),
+    ("/session/logout", "session"),
     ("/account/signup", None),
     ("/no/such/page", None),
 ]
 
 
-def prepare(page, base, state):
+def prepare(page, base, state, live_server):
     if state in ("session", "both"):
         session_login(page, base)
-    if state in ("jwt", "both"):
+    if state in ("jwt", "both", "signed out"):
         jwt_login(page, base)
+    if state == "signed out":
+        page.get_by_role("button", name="Sign out (forget the token)").click()
+    if state == "refused":
+        plant_token(page, base, server_token(live_server, exp=int(time.time()) - 10))
+    if state == "junk":
+        plant_token(page, base, "hello")
 
 
 def assert_accessible(page, label: str) -> None:
@@ -46,8 +60,8 @@ def assert_accessible(page, label: str) -> None:
 
 
 @pytest.mark.parametrize(("path", "state"), PAGES, ids=[f"{p} [{s or 'anon'}]" for p, s in PAGES])
-def test_page_is_clean_and_accessible(page, base, path, state):
-    prepare(page, base, state)
+def test_page_is_clean_and_accessible(page, base, live_server, path, state):
+    prepare(page, base, state, live_server)
     problems = Problems(page, base)
     response = page.goto(f"{base}{path}")
     page.wait_for_load_state("networkidle")

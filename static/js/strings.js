@@ -1,0 +1,71 @@
+// The words this page's JavaScript writes, as the page provides them (app/page_strings.py),
+// and the number, time and duration formats of the page's language.
+
+const block = document.getElementById("page-strings");
+const strings = block ? JSON.parse(block.textContent) : {};
+export const lang = document.documentElement.lang || "en";
+const plurals = new Intl.PluralRules(lang);
+
+function fill(template, params) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+// t("pill.jwt.verified", { username: "alice" }) → "JWT: alice"
+export function t(key, params = {}) {
+  const value = strings[key];
+  if (typeof value !== "string") return key;
+  return fill(value, params);
+}
+
+// tParts("x", { path: codeNode }) → ["Request: ", codeNode, "."]: placeholders may be DOM nodes.
+export function tParts(key, params = {}) {
+  const value = strings[key];
+  if (typeof value !== "string") return [key];
+  return value
+    .split(/(\{\w+\})/)
+    .filter((piece) => piece !== "")
+    .map((piece) => {
+      const name = piece.match(/^\{(\w+)\}$/)?.[1];
+      return name && name in params ? params[name] : piece;
+    });
+}
+
+// plural("count.reads", 2) → "2 reads", with the plural rules of the page's language.
+export function plural(key, n, params = {}) {
+  const forms = strings[key];
+  if (!forms || typeof forms !== "object") return `${n}`;
+  const form = forms[plurals.select(n)] ?? forms.other;
+  return fill(form, { ...params, n });
+}
+
+// duration(899) → "14 minutes, 59 seconds"
+export function duration(totalSeconds) {
+  const seconds = Math.max(0, Math.round(totalSeconds));
+  const parts = {
+    hours: Math.floor(seconds / 3600),
+    minutes: Math.floor((seconds % 3600) / 60),
+    seconds: seconds % 60,
+  };
+  if (typeof Intl.DurationFormat === "function") {
+    return new Intl.DurationFormat(lang, { style: "long" }).format(parts);
+  }
+  const unit = (value, name) =>
+    new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "long" }).format(value);
+  const shown = [];
+  if (parts.hours) shown.push(unit(parts.hours, "hour"));
+  if (parts.minutes) shown.push(unit(parts.minutes, "minute"));
+  if (parts.seconds || shown.length === 0) shown.push(unit(parts.seconds, "second"));
+  return shown.join(", ");
+}
+
+// One format for every time the pages show, as the server writes it: 2026-11-27 12:44:02 UTC.
+export function utcTime(seconds) {
+  if (typeof seconds !== "number" || !Number.isFinite(seconds)) return "—";
+  const date = new Date(seconds * 1000);
+  if (Number.isNaN(date.getTime())) return "—";
+  return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+}
+
+export function ms(value) {
+  return typeof value === "number" ? value.toFixed(3) : "?";
+}
