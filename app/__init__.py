@@ -135,19 +135,29 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
 def register_security_headers(app: Flask) -> None:
+    static_prefix = app.static_url_path + "/"
+    hsts = app.config["PRODUCTION"]
+
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if not request.path.startswith(app.static_url_path + "/"):
+        # No view sets these, so they are appended without a lookup first: this runs on every
+        # response, and each lookup scans the whole header list.
+        response.headers.extend(SECURITY_HEADERS)
+        if "Cache-Control" not in response.headers and not request.path.startswith(static_prefix):
             # Every page may show who is signed in, and the API answers show identities and
             # tokens: none of it may be cached by the browser or anything in between.
-            response.headers.setdefault("Cache-Control", "no-store")
-        if app.config["PRODUCTION"]:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            response.headers["Cache-Control"] = "no-store"
+        if hsts:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response
 
 

@@ -261,8 +261,26 @@ def _is_write(statement: str) -> bool:
     return verb in {"INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT", "MERGE"}
 
 
+def record_sql(statement: str, ms: float) -> None:
+    """Count one SQL statement run for this request, and its time, into the trace."""
+    trace = current_trace()
+    if trace is None:
+        return
+    trace.sql_ms += ms
+    if _is_write(statement):
+        trace.sql_writes += 1
+    else:
+        trace.sql_reads += 1
+    if len(trace.statements) < MAX_STATEMENTS_SHOWN:
+        trace.statements.append(" ".join(statement.split())[:160])
+
+
 def watch_engine(engine: Engine) -> None:
-    """Count and time every SQL statement this engine runs on behalf of a request."""
+    """Count and time every SQL statement this engine runs on behalf of a request.
+
+    A statement run on a raw driver connection (the SQLite session read) passes no engine
+    event; whoever runs it calls record_sql() itself.
+    """
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
@@ -272,16 +290,8 @@ def watch_engine(engine: Engine) -> None:
     @event.listens_for(engine, "after_cursor_execute")
     def _after(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
         started = getattr(context, "_lab_started", None)
-        trace = current_trace()
-        if started is None or trace is None:
-            return
-        trace.sql_ms += (time.perf_counter() - started) * 1000
-        if _is_write(statement):
-            trace.sql_writes += 1
-        else:
-            trace.sql_reads += 1
-        if len(trace.statements) < MAX_STATEMENTS_SHOWN:
-            trace.statements.append(" ".join(statement.split())[:160])
+        if started is not None:
+            record_sql(statement, (time.perf_counter() - started) * 1000)
 
 
 def server_timing_header(trace: RequestTrace) -> str:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event
 
 from app import create_app
 from app.accounts.cli import seed_demo_users
@@ -111,20 +110,18 @@ def runner(app):
 
 @pytest.fixture
 def sql_counter_factory():
-    """Attach a StatementCounter to any app's engine; detached after the test."""
-    attached = []
+    """Attach a StatementCounter to any app's database; detached after the test."""
+    detachers = []
 
     def attach(application) -> StatementCounter:
         counter = StatementCounter()
         with application.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", counter)
-        attached.append((engine, counter))
+            detachers.append(counter.attach(db.engine))
         return counter
 
     yield attach
-    for engine, counter in attached:
-        event.remove(engine, "before_cursor_execute", counter)
+    for detach in detachers:
+        detach()
 
 
 @pytest.fixture

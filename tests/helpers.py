@@ -8,8 +8,10 @@ from __future__ import annotations
 import base64
 import re
 import time
+from collections.abc import Callable
 
 import jwt
+from sqlalchemy import event
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 TEST_JWT_SECRET = "test-jwt-signing-key-long-enough-even-for-hs512-0123456789abcdefghij"
@@ -44,15 +46,44 @@ def forge(claims: dict, key: str = TEST_JWT_SECRET, algorithm: str = "HS256", he
 
 
 class StatementCounter:
-    """Counts the SQL statements an engine really runs, split into reads and writes."""
+    """The SQL statements the database really ran, split into reads and writes.
+
+    On SQLite it listens to the database itself (sqlite3's trace callback on every pooled
+    connection), so no statement escapes it, whether it went through the ORM, Core or the
+    driver. On a server database it listens to the engine's events. Transaction control
+    (BEGIN, COMMIT, ROLLBACK) and PRAGMAs are not statements about data, and are left out.
+    """
 
     WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+    DATA_VERBS = ("SELECT", "WITH", *WRITE_VERBS)
 
     def __init__(self) -> None:
         self.statements: list[str] = []
 
+    def record(self, statement: str) -> None:
+        if statement.lstrip().upper().startswith(self.DATA_VERBS):
+            self.statements.append(statement)
+
     def __call__(self, conn, cursor, statement, parameters, context, executemany):
-        self.statements.append(statement)
+        self.record(statement)
+
+    def attach(self, engine) -> Callable[[], None]:
+        """Start counting on `engine`; return the function that stops it."""
+        if engine.dialect.name != "sqlite":
+            event.listen(engine, "before_cursor_execute", self)
+            return lambda: event.remove(engine, "before_cursor_execute", self)
+
+        def trace(dbapi_connection, connection_record) -> None:
+            dbapi_connection.set_trace_callback(self.record)
+
+        engine.dispose()  # every connection from now on is new, and traced from its first use
+        event.listen(engine, "connect", trace)
+
+        def detach() -> None:
+            event.remove(engine, "connect", trace)
+            engine.dispose()
+
+        return detach
 
     @property
     def writes(self) -> list[str]:

@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import SessionRecord
 from app.tracing import RecentAuthCosts
+from harness.actions import csrf_token_from
 from tests.helpers import flow_marks
 
 SERVER_TIMING = re.compile(r'(\w+);desc="([^"]*)";dur=([\d.]+)')
@@ -120,8 +121,6 @@ def test_every_page_carries_server_timing(client, path):
 
 
 def test_server_timing_counts_the_writes_of_a_login(client):
-    from harness.actions import csrf_token_from
-
     token = csrf_token_from(client.get("/session/login").get_data(as_text=True))
     response = client.post(
         "/session/login",
@@ -237,3 +236,33 @@ def test_inspect_page_lights_the_session_flow_with_this_page_load(client, sessio
     html = client.get("/inspect").get_data(as_text=True)
     assert "done" in flow_marks(html, "session-usage")["store_lookup"]
     assert "lit by this page load, measured" in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/session/api/me", "/session/profile", "/session/api/notes", "/inspect", "/"]
+)
+def test_the_trace_counts_exactly_the_sql_the_database_ran(client, session_auth, sql_counter, path):
+    """The figures on the pages come from the trace; SQLite's own log must agree with them."""
+    session_auth.login()
+    client.get("/session/profile")
+    sql_counter.reset()
+    response = client.get(path)
+    reads, writes = (int(n) for n in re.findall(r"\d+", timing_entries(response)["db"][0]))
+    assert (reads, writes) == (len(sql_counter.reads), len(sql_counter.writes))
+    assert reads >= 1  # the session read is among them, whichever way it was run
+
+
+def test_the_trace_counts_the_writes_of_a_sign_in_as_the_database_saw_them(client, sql_counter):
+    page = client.get("/session/login")
+    sql_counter.reset()
+    response = client.post(
+        "/session/login",
+        data={
+            "username": "alice",
+            "password": "wonderland",
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        },
+    )
+    reads, writes = (int(n) for n in re.findall(r"\d+", timing_entries(response)["db"][0]))
+    assert (reads, writes) == (len(sql_counter.reads), len(sql_counter.writes))
+    assert writes >= 1

@@ -37,14 +37,14 @@ from itsdangerous import BadSignature
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import bindparam, delete, insert, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from app.config import ConfigurationError
 from app.extensions import db
 from app.logs import one_line
 from app.models import SessionRecord
 from app.sessionless import is_sessionless
-from app.tracing import current_trace, store_call
+from app.tracing import current_trace, record_sql, store_call
 
 # What a broken store raises: the request goes on without a session instead of failing.
 STORE_ERRORS = (SQLAlchemyError, RedisError)
@@ -395,36 +395,72 @@ class SqlSessionStore(LabSessionInterface):
     def __init__(self, app: Flask, **options: Any) -> None:
         super().__init__(app, **options)
         self._autocommit_engines: dict = {}
+        self._driver_sql: dict = {}
 
     def read_record(self, store_id: str) -> StoredRecord | None:
-        # A Core connection rather than the ORM session: this runs on every request, and the
-        # ORM's unit-of-work machinery would cost more than the query itself.
-        try:
-            with self._read_engine().connect() as conn:
-                row = conn.execute(_SELECT_RECORD, {"session_id": store_id}).first()
-        except (TypeError, ValueError) as exc:  # a value the column type cannot read back
-            raise UnreadableSession("session record has a corrupt column") from exc
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            row = self._read_on_driver(engine, store_id)
+        else:
+            row = self._read_on_core(engine, store_id)
         if row is None:
             return None
-        if row.expiry is None or row.expiry <= naive_utcnow():
+        data, expiry = row
+        if isinstance(expiry, str):  # SQLite keeps DateTime as ISO text
+            try:
+                expiry = datetime.fromisoformat(expiry)
+            except ValueError:
+                expiry = None
+        if not isinstance(expiry, datetime) or not isinstance(data, bytes | memoryview):
+            raise UnreadableSession("session record has a corrupt column")
+        if expiry <= naive_utcnow():
             self._delete_record(store_id)  # an expired record reads as a miss, and goes
             return None
-        return StoredRecord(decode_record(bytes(row.data)), row.expiry)
+        return StoredRecord(decode_record(bytes(data)), expiry)
+
+    def _read_on_driver(self, engine, store_id: str) -> tuple | None:
+        """The one SELECT every session request makes, on a pooled driver connection.
+
+        Through SQLAlchemy Core this statement costs about 80 µs, on the driver about 11 µs
+        (`make profile`): Core's per-statement work is most of a session request's extra cost.
+        `engine.raw_connection()` still takes the connection from the engine's pool and gives
+        it back; only the statement skips Core, so it is added to the trace here.
+        """
+        sql = self._driver_sql.get(engine)
+        if sql is None:
+            sql = self._driver_sql[engine] = str(_SELECT_RECORD.compile(dialect=engine.dialect))
+        started = time.perf_counter()
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, (store_id,))
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise OperationalError(sql, None, exc) from exc
+        finally:
+            connection.close()  # back to the pool
+        record_sql(sql, (time.perf_counter() - started) * 1000)
+        return row
+
+    def _read_on_core(self, engine, store_id: str) -> tuple | None:
+        # A Core connection rather than the ORM session: this runs on every request, and the
+        # ORM's unit-of-work machinery would cost more than the query itself.
+        with self._autocommit(engine).connect() as conn:
+            return conn.execute(_SELECT_RECORD, {"session_id": store_id}).first()
 
     def _retrieve_session_data(self, store_id: str) -> dict | None:
         record = self.read_record(store_id)
         return None if record is None else record.data
 
-    def _read_engine(self):
-        """The engine for the per-request read: in autocommit mode on server databases.
+    def _autocommit(self, engine):
+        """The engine in autocommit mode, for the per-request read on server databases.
 
         A lone SELECT needs no transaction. Without this, PostgreSQL would see BEGIN, SELECT and
-        ROLLBACK: three round trips for one read. SQLite's driver opens no transaction for a
-        SELECT anyway, so it keeps the plain engine.
+        ROLLBACK: three round trips for one read.
         """
-        engine = db.engine
-        if engine.dialect.name == "sqlite":
-            return engine
         autocommit = self._autocommit_engines.get(engine)
         if autocommit is None:
             autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
