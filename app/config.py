@@ -189,6 +189,10 @@ def check_durations(config: dict) -> None:
         value = config[name]
         if not isinstance(value, timedelta) or value.total_seconds() < 1:
             raise ConfigurationError(f"{name} must be at least one second, got {value!r}")
+    batch = config["SESSION_SWEEP_BATCH"]
+    # SQLite reads LIMIT 0 or less as "no limit": the opposite of bounded work per request.
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        raise ConfigurationError(f"SESSION_SWEEP_BATCH must be a positive number, got {batch!r}")
 
 
 def check_keys(config: dict, instance_path: str) -> None:

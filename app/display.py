@@ -1,4 +1,5 @@
-"""Helpers that prepare secrets for display: enough to recognise a value, never enough to use it."""
+"""How values are shown on the pages: secrets masked (enough to recognise a value, never enough
+to use it), times in one format, durations exactly and in the page's language."""
 
 from __future__ import annotations
 

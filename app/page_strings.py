@@ -25,11 +25,11 @@ def page_strings() -> dict:
         "pill.session.none": "Session: none",
         "pill.session.user": "Session: {username}",
         "session.changed": (
-            "Your session changed in another tab: {state}. This page still shows how things "
-            "were when it loaded."
+            "In another tab, a page the server sent just now shows {state}. This page still shows "
+            "how things were when it loaded."
         ),
-        "session.changed.out": "you are signed out now",
-        "session.changed.in": "you are signed in as {username} now",
+        "session.changed.out": "no session",
+        "session.changed.in": "a session for {username}",
         "session.changed.reload": "Reload this page",
         # Steps of the JWT usage flow, as the refusals name them.
         "step.token": "step 1 (the token sent)",
@@ -58,7 +58,6 @@ def page_strings() -> dict:
         "token.expired": "expired: the server now refuses this token",
         "token.refused_countdown": "stopped: the server refused this token",
         # The JWT login form.
-        "login.both": "Enter both a username and a password.",
         "login.failed": "Sign-in failed (HTTP {status}).",
         "login.unreachable": (
             "The server could not be reached. Check your connection and try again."
@@ -99,6 +98,11 @@ def page_strings() -> dict:
             "now nobody can."
         ),
         "profile.signed_out.elsewhere": "The token was removed from this browser in another tab.",
+        "profile.signed_out.refused": (
+            "The server had refused that token, so it opened nothing, then or now."
+        ),
+        "profile.api_failed": "The API answered {status}: {message}",
+        "profile.notes.unavailable": "Not fetched: the API could not answer just now.",
         # The inspect page.
         "inspect.cookie.readable": (
             'The session cookie "{name}" is readable here: it is not HttpOnly!'
@@ -141,10 +145,21 @@ def page_strings() -> dict:
         "inspect.session.found": ", which found your session too",
         "inspect.session.unknown": ", which knows no signed-in session for this browser",
         "inspect.cost.session": "Session lookup: {trace}",
-        "inspect.cost.stale_cookie": (
-            "Session: the cookie that came along names no session, so the store was asked "
-            "once and answered no."
+        "inspect.cost.unknown_cookie": (
+            "Session: the cookie that came along names no session in the store, which was "
+            "asked once and answered no ({trace})"
         ),
+        "inspect.cost.malformed_cookie": (
+            "Session: the cookie that came along cannot be a session ID, so the store was not "
+            "even asked."
+        ),
+        "inspect.cost.store_down": (
+            "Session: the store could not be reached, so nothing was checked."
+        ),
+        "inspect.session.unknown_cookie": (
+            ", which knows no session under the cookie this browser sent"
+        ),
+        "inspect.session.store_down": ", which could not reach the session store",
         "inspect.cost.token": "Token check: {trace}",
         "inspect.cost.refused": (
             "Token check: refused at {step} ({reason}). Refusing it still cost {ms} ms of "

@@ -24,7 +24,7 @@ from app import create_app
 from app.accounts.cli import seed_demo_users
 from app.extensions import db
 from app.session_auth.store import _SELECT_RECORD
-from harness.actions import JwtActions, SessionActions
+from harness.actions import SESSION_COOKIE, JwtActions, SessionActions
 
 N = 4000
 
@@ -44,7 +44,7 @@ def main() -> None:
     client = app.test_client()
     SessionActions(client).login()
     client.get("/session/profile")
-    cookie = f"lab_session={client.get_cookie('lab_session').value}"
+    cookie = f"{SESSION_COOKIE}={client.get_cookie(SESSION_COOKIE).value}"
     token = JwtActions(app.test_client()).token()
 
     def request(path: str, headers: dict | None = None):

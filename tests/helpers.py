@@ -6,6 +6,7 @@ Signing in through the real forms lives in `harness.actions`, shared with the be
 from __future__ import annotations
 
 import base64
+import json
 import re
 import time
 from collections.abc import Callable
@@ -43,6 +44,14 @@ def good_claims(**changes) -> dict:
 def forge(claims: dict, key: str = TEST_JWT_SECRET, algorithm: str = "HS256", headers=None) -> str:
     """Sign arbitrary claims, as an attacker with (or without) the right key would."""
     return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+
+
+def tampered(token: str) -> str:
+    """The same token with its payload changed to Bob's, the signature left as it was."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims |= {"sub": "2", "username": "bob", "name": "Bob the Builder"}
+    return ".".join([header, b64url(json.dumps(claims).encode()), signature])
 
 
 class StatementCounter:

@@ -205,3 +205,9 @@ def test_a_developers_shell_cannot_change_what_the_tests_see():
 
     assert [name for name in ENVIRONMENT_VARIABLES if name in os.environ] == []
     assert [name for name in os.environ if name.startswith("FLASK_")] == []
+
+
+@pytest.mark.parametrize("batch", [0, -1, True, "20"])
+def test_the_sweep_batch_must_be_a_positive_number(make_app, batch):
+    with pytest.raises(ConfigurationError, match="SESSION_SWEEP_BATCH"):
+        make_app(SESSION_SWEEP_BATCH=batch)

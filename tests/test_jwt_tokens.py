@@ -9,7 +9,15 @@ import time
 import jwt
 import pytest
 
-from tests.helpers import AUDIENCE, ISSUER, TEST_JWT_SECRET, b64url, forge, good_claims
+from tests.helpers import (
+    AUDIENCE,
+    ISSUER,
+    TEST_JWT_SECRET,
+    b64url,
+    forge,
+    good_claims,
+    tampered,
+)
 
 
 def test_token_endpoint_returns_a_bearer_token(client):
@@ -84,14 +92,6 @@ def test_bob_sees_only_his_own_notes(jwt_auth):
     assert titles == ["Site plan"]
 
 
-def tampered_payload(token: str) -> str:
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    claims["username"] = "bob"
-    claims["sub"] = "2"
-    return ".".join([header, b64url(json.dumps(claims).encode()), signature])
-
-
 def alg_none(claims: dict) -> str:
     header = b64url(json.dumps({"alg": "none", "typ": "JWT"}).encode())
     return f"{header}.{b64url(json.dumps(claims).encode())}."
@@ -99,7 +99,7 @@ def alg_none(claims: dict) -> str:
 
 BAD_TOKENS = {
     "expired": lambda t: forge(good_claims(iat=int(time.time()) - 4000, exp=int(time.time()) - 60)),
-    "tampered payload": tampered_payload,
+    "tampered payload": tampered,
     "alg none": lambda t: alg_none(good_claims()),
     "alg none uppercase": lambda t: alg_none(good_claims()).replace(
         b64url(b'{"alg": "none", "typ": "JWT"}'), b64url(b'{"alg": "NONE", "typ": "JWT"}')

@@ -78,3 +78,22 @@ def test_a_form_from_one_process_signs_in_on_another(tmp_path):
     finally:
         first.stop()
         second.stop()
+
+
+def test_the_other_worker_does_not_throw_the_session_cookie_away(make_app):
+    """A worker that does not know a memory session cannot tell it is gone: it keeps the cookie,
+    so the worker that knows it still serves it, and the visitor looks signed out at random."""
+    first = make_app(SESSION_STORE="memory")
+    second = make_app(SESSION_STORE="memory")
+    client = first.test_client()
+    SessionActions(client).login()
+    sid = client.get_cookie(SESSION_COOKIE).value
+    other = second.test_client()
+    other.set_cookie(SESSION_COOKIE, sid)
+    for path in ("/session/api/me", "/", "/inspect/api/request"):
+        response = other.get(path)
+        assert "lab_session=;" not in " ".join(response.headers.getlist("Set-Cookie")), path
+    assert other.get_cookie(SESSION_COOKIE).value == sid
+    back = first.test_client()
+    back.set_cookie(SESSION_COOKIE, other.get_cookie(SESSION_COOKIE).value)
+    assert back.get("/session/api/me").status_code == 200

@@ -414,3 +414,12 @@ def test_unknown_users_cost_a_password_check_too(app, monkeypatch):
         assert credentials.authenticate("nobody-here", "whatever-pass") is None
         assert credentials.authenticate("alice", "wrong-password") is None
     assert len(calls) == 2  # one check each: a miss costs what a wrong password costs
+
+
+def test_the_login_page_says_where_its_csrf_token_is_kept(client, session_auth):
+    anonymous = client.get("/session/login").get_data(as_text=True)
+    assert "a <em>signed cookie</em>, not a session" in anonymous
+    session_auth.login()
+    signed_in = client.get("/session/login").get_data(as_text=True)
+    assert "checked against your session record" in signed_in
+    assert "signed cookie" not in signed_in

@@ -269,3 +269,55 @@ def test_a_jwt_request_with_a_session_cookie_is_still_sessionless(client, sessio
     token = JwtActions(client).token()
     response = JwtActions(client).get("/jwt/api/me", token)
     assert "Set-Cookie" not in response.headers
+
+
+def test_an_unreachable_sqlite_file_gives_session_pages_a_503_and_one_log_line(
+    tmp_path, monkeypatch, caplog
+):
+    from app import create_app
+    from tests.conftest import make_test_config
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    missing = tmp_path / "no-such-folder" / "lab.sqlite3"
+    client = create_app(make_test_config(missing)).test_client()
+    client.set_cookie(SESSION_COOKIE, "A" * 43)
+    assert client.get("/session/api/me").status_code == 503
+    assert client.get("/session/profile").status_code == 503
+    assert client.get("/").status_code == 200  # a page that needs no session still works
+    lines = [r for r in caplog.records if "session store unavailable" in r.getMessage()]
+    assert len(lines) == 3 and all(r.exc_info is None for r in lines)
+
+
+def test_signing_out_while_the_store_is_down_says_so_and_keeps_the_cookie(make_app, own_redis):
+    app = make_app(SESSION_STORE="redis", REDIS_URL=own_redis.url)
+    client = app.test_client()
+    SessionActions(client).login()
+    form = csrf_token_from(client.get("/session/logout").get_data(as_text=True))
+    own_redis.stop()
+    response = client.post("/session/logout", data={"csrf_token": form})
+    assert response.status_code == 503  # never "you were already signed out"
+    assert "session store is unavailable" in response.get_data(as_text=True)
+    assert client.get_cookie(SESSION_COOKIE) is not None
+
+
+def test_a_sign_in_whose_old_record_cannot_be_deleted_moves_no_identity(make_app, own_redis):
+    """Bob is signed in; Alice signs in on the same browser while Redis refuses DEL. The
+    sign-in fails with a 503, and Bob's old session ID must not come to belong to Alice."""
+    app = make_app(SESSION_STORE="redis", REDIS_URL=own_redis.url)
+    client = app.test_client()
+    SessionActions(client).login("bob")
+    bobs_id = client.get_cookie(SESSION_COOKIE).value
+    form = csrf_token_from(client.get("/session/login").get_data(as_text=True))
+    admin = Redis.from_url(own_redis.url)
+    admin.execute_command("ACL", "SETUSER", "default", "-del")
+    try:
+        response = client.post(
+            "/session/login",
+            data={"username": "alice", "password": "wonderland", "csrf_token": form},
+        )
+    finally:
+        admin.execute_command("ACL", "SETUSER", "default", "+del")
+    assert response.status_code == 503
+    replay = app.test_client()
+    replay.set_cookie(SESSION_COOKIE, bobs_id)
+    assert replay.get("/session/api/me").get_json()["username"] == "bob"

@@ -16,6 +16,12 @@ from app.accounts.credentials import (
     USERNAME_MAX_LENGTH,
 )
 
+# What a form says when its CSRF token no longer matches, and it is sent back filled in.
+FORM_EXPIRED = (
+    "This form expired, please send it again. Its security token no longer matches, "
+    "perhaps because you signed in or out in another tab."
+)
+
 
 class TextForm(FlaskForm):
     """A form whose fields are only ever text.

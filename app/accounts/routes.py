@@ -9,14 +9,9 @@ from app.accounts.credentials import (
     InvalidFields,
     register_user,
 )
-from app.accounts.forms import SignupForm
+from app.accounts.forms import FORM_EXPIRED, SignupForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
-
-FORM_EXPIRED = (
-    "This form expired, please send it again. Its security token no longer matches, "
-    "perhaps because you signed in or out in another tab."
-)
 
 
 def render_signup(form: SignupForm, *, status: int = 200, error: str | None = None):

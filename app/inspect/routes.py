@@ -39,11 +39,17 @@ def received_cookies() -> list[dict]:
 def session_view() -> dict:
     """What the session store holds for this request (already loaded: no extra query)."""
     if not current_user.is_authenticated:
-        return {"authenticated": False, "store": current_app.config["SESSION_STORE"]}
+        return {
+            "authenticated": False,
+            "store": current_app.config["SESSION_STORE"],
+            # "none", "malformed", "unchecked" (store down) or "unknown" (no such session)
+            "cookie": session.cookie_state,
+        }
     record = current_app.session_interface.describe_record(session)
     expiry = record.get("expiry")
     return {
         "authenticated": True,
+        "cookie": session.cookie_state,
         "store": record["store"],
         "key": mask_secret(record["key"], keep=14),
         "expiry": utc_time(expiry) if expiry else None,

@@ -24,7 +24,7 @@ from app.accounts.credentials import (
     authenticate,
     login_field_errors,
 )
-from app.accounts.forms import LoginForm
+from app.accounts.forms import FORM_EXPIRED, LoginForm
 from app.accounts.notes import load_notes
 from app.display import describe_cookie, mask_secret
 from app.errors.handlers import store_unavailable_response
@@ -35,10 +35,6 @@ from app.tracing import current_trace, with_trace
 bp = Blueprint("session_auth", __name__, url_prefix="/session")
 
 INVALID_CREDENTIALS = "Invalid username or password."
-FORM_EXPIRED = (
-    "This form expired, please send it again. Its security token no longer matches, "
-    "perhaps because you signed in or out in another tab."
-)
 ALREADY_SIGNED_OUT = "You were already signed out: there was no session to end."
 SIGNED_OUT = (
     "Signed out. The session record was deleted from the store, so a copy of the old cookie "
@@ -78,6 +74,10 @@ def require_session_store():
 @bp.errorhandler(CSRFError)
 def form_expired(error: CSRFError):
     """A stale or missing CSRF token: send the same form back, filled in, rather than a bare 400."""
+    if session.store_unavailable:
+        # The token could not be checked because the record could not be read: saying that
+        # the form expired, or that the visitor is signed out, would both be false.
+        return store_unavailable_response()
     if request.endpoint == "session_auth.logout":
         if not current_user.is_authenticated:
             flash(ALREADY_SIGNED_OUT, "info")

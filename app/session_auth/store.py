@@ -106,7 +106,10 @@ class LabSession(ServerSideSession):
         self.refresh_only = False  # this write only pushes the expiry forward
         self.ended = False  # signed out during this request: the record is gone
         self.cookie_due = False  # the session cookie must be (re)sent with this response
-        self.stale_cookie = False  # the browser sent a session cookie that names no record
+        # What became of the session cookie the browser sent: "none" (it sent none), "malformed"
+        # (not a session ID), "unchecked" (the store could not be asked), "unknown" (the store
+        # has no such session) or "found".
+        self.cookie_state = "none"
         self.pre_login_cookie_sent = False
         self.pre_login_loaded: dict | None = None  # what that cookie held, if it was genuine
 
@@ -137,6 +140,10 @@ class LabSessionInterface(ServerSideSessionInterface):
 
     session_class = LabSession
     store_kind = "unknown"
+    # Whether every worker sees the same records. Only then does a miss mean the session is
+    # gone, so that the browser's cookie may be deleted; in one worker's memory, a miss may
+    # only mean that another worker holds it.
+    shared = True
 
     def __init__(self, app: Flask, **options: Any) -> None:
         super().__init__(app, **options)
@@ -156,12 +163,12 @@ class LabSessionInterface(ServerSideSessionInterface):
             return skipped
         raw = request.cookies.get(self.get_cookie_name(app))
         if raw is None:
-            return self._open_pre_login(app, request)
+            return self._open_pre_login(app, request, "none")
         trace = current_trace()
         trace.add("cookie", "Cookie received", detail=f"{len(raw)} characters")
         if not SESSION_ID_PATTERN.fullmatch(raw):
             trace.add("id_check", "Session ID checked", detail="malformed: ignored")
-            return self._open_pre_login(app, request, stale_cookie=True)
+            return self._open_pre_login(app, request, "malformed")
         trace.add("id_check", "Session ID checked", detail="well-formed")
         try:
             record = self.load_session_record(raw)
@@ -171,12 +178,13 @@ class LabSessionInterface(ServerSideSessionInterface):
             trace.add(
                 "store_lookup", "Session looked up in the store", detail="store down", failed=True
             )
-            unavailable = self._open_pre_login(app, request)
+            unavailable = self._open_pre_login(app, request, "unchecked")
             unavailable.store_unavailable = True
             return unavailable
         if record is None:
-            return self._open_pre_login(app, request, stale_cookie=True)
+            return self._open_pre_login(app, request, "unknown")
         opened = self.session_class(record.data, sid=raw, stored=True)
+        opened.cookie_state = "found"
         opened.store_expiry = record.expiry
         return opened
 
@@ -190,7 +198,10 @@ class LabSessionInterface(ServerSideSessionInterface):
             return
         if "_user_id" in session:
             return  # a sign-in whose record could not be stored: it must leave no trace
-        if session.ended or (session.stale_cookie and not session.store_unavailable):
+        stale = session.cookie_state == "malformed" or (
+            session.cookie_state == "unknown" and self.shared
+        )
+        if session.ended or stale:
             self._delete_cookie(app, response, self.get_cookie_name(app))
         self._send_pre_login_cookie(app, session, response)
 
@@ -204,8 +215,11 @@ class LabSessionInterface(ServerSideSessionInterface):
         """
         if session.stored:
             # Signing in again while signed in: the old record goes, the new one is inserted.
-            self._delete_record(self._get_store_id(session.sid))
+            # The session stops being the old one first, so that if the delete fails, the new
+            # identity can never be written under the old ID.
+            old_record = self._get_store_id(session.sid)
             session.stored = False
+            self._delete_record(old_record)
         session.sid = self._generate_sid(self.sid_length)
         session.permanent = True
         session[REFRESHED_AT] = int(time.time())
@@ -221,7 +235,6 @@ class LabSessionInterface(ServerSideSessionInterface):
         if session.stored:
             self._delete_record(self._get_store_id(session.sid))
         session.clear()
-        session.pop("_permanent", None)
         # From here on this is a visitor who has not signed in: a notice for the next page
         # (a flash) travels in the pre-login cookie, and the store hears nothing more.
         session.stored = False
@@ -279,7 +292,10 @@ class LabSessionInterface(ServerSideSessionInterface):
     # After the view: sliding expiry, and changes made to a signed-in session.
 
     def _persist_changes(self, response: Response) -> Response:
-        current = session._get_current_object()
+        try:
+            current = session._get_current_object()
+        except AssertionError:  # the session could not even be opened: nothing to persist
+            return response
         if not isinstance(current, LabSession) or not current.stored or current.ended:
             return response
         if current.modified:
@@ -312,13 +328,13 @@ class LabSessionInterface(ServerSideSessionInterface):
 
     # Cookies.
 
-    def _open_pre_login(self, app: Flask, request, *, stale_cookie: bool = False) -> LabSession:
+    def _open_pre_login(self, app: Flask, request, cookie_state: str) -> LabSession:
         raw = request.cookies.get(app.config["PRE_LOGIN_COOKIE_NAME"])
         data = self.pre_login.load(app, raw) if raw else None
         opened = self.session_class(data or {})
         opened.pre_login_cookie_sent = raw is not None
         opened.pre_login_loaded = data
-        opened.stale_cookie = stale_cookie
+        opened.cookie_state = cookie_state
         return opened
 
     def _send_session_cookie(self, app: Flask, session: LabSession, response: Response) -> None:
@@ -430,18 +446,21 @@ class SqlSessionStore(LabSessionInterface):
         if sql is None:
             sql = self._driver_sql[engine] = str(_SELECT_RECORD.compile(dialect=engine.dialect))
         started = time.perf_counter()
-        connection = engine.raw_connection()
         try:
-            cursor = connection.cursor()
+            connection = engine.raw_connection()
             try:
-                cursor.execute(sql, (store_id,))
-                row = cursor.fetchone()
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(sql, (store_id,))
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
             finally:
-                cursor.close()
+                connection.close()  # back to the pool
         except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool hands back the driver's own errors: name them as SQLAlchemy would, so
+            # that a store failure is one kind of failure everywhere (STORE_ERRORS).
             raise OperationalError(sql, None, exc) from exc
-        finally:
-            connection.close()  # back to the pool
         record_sql(sql, (time.perf_counter() - started) * 1000)
         return row
 
@@ -520,12 +539,13 @@ class RedisSessionStore(LabSessionInterface, RedisSessionInterface):
         return None if raw is None else decode_record(raw)
 
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
-        # SET ... XX for a refresh: extend the key only if it still exists.
+        # A session already stored is only ever updated (SET ... XX): if a sign-out deleted it
+        # meanwhile, a late write from another request must not bring it back.
         self.client.set(
             store_id,
             self.serializer.encode(session),
             ex=int(session_lifetime.total_seconds()),
-            xx=session.refresh_only,
+            xx=session.stored,
         )
 
 
@@ -533,10 +553,11 @@ class MemorySessionStore(LabSessionInterface, CacheLibSessionInterface):
     """Sessions in this process's memory: fast, but each worker sees only its own sessions."""
 
     store_kind = "memory"
+    shared = False
 
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
-        if session.refresh_only and not self.cache.has(store_id):
-            return  # signed out meanwhile: do not bring it back
+        if session.stored and not self.cache.has(store_id):
+            return  # signed out meanwhile: an update must not bring it back
         super()._upsert_session(session_lifetime, session, store_id)
 
 

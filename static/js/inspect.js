@@ -128,13 +128,20 @@ async function showFetch(token) {
   showWhatWasSent(token, body);
   showReceived(body);
   $("[data-fetch-pid]").textContent = String(body.worker_pid);
-  $("[data-fetch-session-verdict]").textContent = t(
-    body.session.authenticated ? "inspect.session.found" : "inspect.session.unknown",
-  );
+  const sessionVerdict = {
+    found: "inspect.session.found",
+    unknown: "inspect.session.unknown_cookie",
+    unchecked: "inspect.session.store_down",
+  }[body.session.cookie] ?? "inspect.session.unknown";
+  $("[data-fetch-session-verdict]").textContent = t(sessionVerdict);
   const parts = [];
-  if (body.session.authenticated) {
-    parts.push(t("inspect.cost.session", { trace: describeTrace(body.trace) }));
-  }
+  const sessionPart = {
+    found: () => t("inspect.cost.session", { trace: describeTrace(body.trace) }),
+    unknown: () => t("inspect.cost.unknown_cookie", { trace: describeTrace(body.trace) }),
+    malformed: () => t("inspect.cost.malformed_cookie"),
+    unchecked: () => t("inspect.cost.store_down"),
+  }[body.session.cookie];
+  if (sessionPart) parts.push(sessionPart());
   const tokenPart = showTokenCheck(body.jwt);
   if (tokenPart) parts.push(tokenPart);
   $("[data-fetch-trace]").textContent = parts.length

@@ -34,13 +34,11 @@ async function signIn(event) {
   event.preventDefault();
   errorBox.hidden = true;
   showFieldErrors();
+  // No checks here: the server applies the same rules as the session form and says which
+  // field breaks which, so both forms answer alike.
   const data = new FormData(form);
-  const username = String(data.get("username") || "").trim();
+  const username = String(data.get("username") || "");
   const password = String(data.get("password") || "");
-  if (!username || !password) {
-    showError(t("login.both"));
-    return;
-  }
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {

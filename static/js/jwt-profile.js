@@ -10,7 +10,7 @@ import {
   onTokenChange,
   pretty,
   sendable,
-  signedOutTokenExp,
+  signedOutToken,
   stepName,
   storedToken,
   verifyStoredToken,
@@ -41,14 +41,19 @@ function secondsUntil(exp) {
 function showNoToken({ elsewhere = false } = {}) {
   $("[data-has-token]").hidden = true;
   $("[data-no-token]").hidden = false;
-  const exp = signedOutTokenExp();
+  const last = signedOutToken();
   const notice = $("[data-signed-out-notice]");
-  notice.hidden = exp === null;
+  notice.hidden = last === null;
   const where = $("[data-signed-out-elsewhere]");
   where.hidden = !elsewhere;
   where.textContent = elsewhere ? t("profile.signed_out.elsewhere") : "";
-  if (exp === null) return;
+  if (last === null) return;
   const validity = $("[data-signed-out-validity]");
+  if (last.refused) {
+    validity.textContent = t("profile.signed_out.refused");
+    return;
+  }
+  const { exp } = last;
   everySecond(() => {
     const left = secondsUntil(exp);
     if (left > 0) {
@@ -156,13 +161,18 @@ function showRefusal(message) {
   box.hidden = false;
 }
 
+// {response, body}, or {response: null} when the server could not be reached at all.
 async function callApi(path, token) {
-  const response = await fetch(path, {
-    headers: { Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
-    credentials: "omit", // no cookie: the token alone must be enough
-  });
-  const body = await response.json().catch(() => ({}));
-  return { response, body };
+  try {
+    const response = await fetch(path, {
+      headers: { Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
+      credentials: "omit", // no cookie: the token alone must be enough
+    });
+    const body = await response.json().catch(() => ({}));
+    return { response, body };
+  } catch {
+    return { response: null, body: {} };
+  }
 }
 
 function statusText(response) {
@@ -196,6 +206,10 @@ async function sendToApi() {
   const token = storedToken();
   if (!token) return;
   const { response, body } = await callApi("/jwt/api/me?trace=1", token);
+  if (response === null) {
+    $("[data-api-line]").textContent = t("profile.unreachable");
+    return;
+  }
   showApiLine("profile.line.sent", "/jwt/api/me", {
     status: strongNode(statusText(response)),
     challenge: codeNode(`WWW-Authenticate: ${response.headers.get("WWW-Authenticate") ?? "—"}`),
@@ -207,30 +221,35 @@ async function showVerified(token, decoded) {
   const exp = decoded?.payload.exp;
   markAllDone("jwt-creation", t("flow.note.issued"), t("profile.caption.issued"));
   if (typeof exp === "number") {
+    // At exp, token.js tells every module of the page, which asks the server again.
     everySecond(() => {
       const left = secondsUntil(exp);
-      if (left > 0) {
-        $("[data-countdown]").textContent = t("token.left", { duration: duration(left) });
-        return true;
-      }
-      // Time is up while the page is open: ask the server again, and show its answer.
-      forgetVerification();
-      render();
-      return false;
+      $("[data-countdown]").textContent =
+        left > 0 ? t("token.left", { duration: duration(left) }) : t("token.expired");
+      return left > 0;
     });
   }
   const me = await callApi("/jwt/api/me?trace=1", token);
   if (token !== storedToken()) return;
-  showApiLine("profile.line.ok", "/jwt/api/me", { status: strongNode(statusText(me.response)) });
-  showBody(me.body);
-  const notes = me.response.ok ? await callApi("/jwt/api/notes?trace=1", token) : me;
+  const notes = me.response?.ok ? await callApi("/jwt/api/notes?trace=1", token) : me;
   if (token !== storedToken()) return;
-  if (!notes.response.ok) {
-    // It expired between the check and these calls: say so, as the server did.
+  if (me.response?.status === 401 || notes.response?.status === 401) {
+    // Refused between the check and these calls (it expired): ask again, and show that.
     forgetVerification();
     render();
     return;
   }
+  if (!me.response?.ok || !notes.response?.ok) {
+    // Not the token's fault (the database is down, say): say so, and ask nothing more.
+    const failed = notes.response ?? me.response;
+    $("[data-api-line]").textContent = failed
+      ? t("profile.api_failed", { status: failed.status, message: failed.body?.message ?? "" })
+      : t("profile.unreachable");
+    setNotes([{ text: t("profile.notes.unavailable"), muted: true }]);
+    return;
+  }
+  showApiLine("profile.line.ok", "/jwt/api/me", { status: strongNode(statusText(me.response)) });
+  showBody(me.body);
   markFlow("jwt-usage", notes.body.trace, t("profile.caption.ok"));
   showSummary([
     ["GET /jwt/api/me", me.body.trace],

@@ -3,8 +3,9 @@
 import { plural, t } from "./strings.js";
 
 export const TOKEN_KEY = "access_token";
-// The exp of the token this browser last forgot on purpose, so the signed-out notice can say
-// how long a copy of it stays usable. Not a credential: a number.
+// What became of the token this browser last forgot on purpose, so the signed-out notice can say
+// how long a copy of it stays usable: its exp as the server verified it, or "refused". Not a
+// credential.
 export const SIGNED_OUT_KEY = "lab:signed_out_token_exp";
 
 export function storedToken() {
@@ -21,24 +22,28 @@ export function keepToken(token) {
   announceTokenChange();
 }
 
-// Forget the token; remember its exp (if it has one) for the signed-out notice.
+// Forget the token. The signed-out notice may only call it usable if the server said so: what
+// the payload claims about its own exp proves nothing.
 export function forgetToken() {
   const token = storedToken();
-  let exp = null;
-  try {
-    exp = decodeToken(token).payload.exp;
-  } catch {
-    exp = null;
+  const verdict = lastVerdict?.token === token ? lastVerdict : null;
+  if (verdict?.state === "verified" && typeof verdict.body.expires_at === "number") {
+    window.localStorage.setItem(SIGNED_OUT_KEY, String(verdict.body.expires_at));
+  } else if (verdict?.state === "refused") {
+    window.localStorage.setItem(SIGNED_OUT_KEY, "refused");
+  } else {
+    window.localStorage.removeItem(SIGNED_OUT_KEY);
   }
-  if (typeof exp === "number") window.localStorage.setItem(SIGNED_OUT_KEY, String(exp));
-  else window.localStorage.removeItem(SIGNED_OUT_KEY);
   window.localStorage.removeItem(TOKEN_KEY);
   announceTokenChange();
 }
 
-export function signedOutTokenExp() {
-  const value = Number(window.localStorage.getItem(SIGNED_OUT_KEY));
-  return Number.isFinite(value) && value > 0 ? value : null;
+// {exp} for a token the server had verified, {refused: true} for one it had refused, or null.
+export function signedOutToken() {
+  const value = window.localStorage.getItem(SIGNED_OUT_KEY);
+  if (value === "refused") return { refused: true };
+  const exp = Number(value);
+  return value !== null && Number.isFinite(exp) && exp > 0 ? { exp } : null;
 }
 
 function base64UrlToText(part) {
@@ -79,19 +84,39 @@ export function sendable(token) {
 }
 
 let verification = null;
+let lastVerdict = null;
+let expiryTimer = null;
+// setTimeout's longest delay; a token living longer is checked again at that point.
+const LONGEST_WAIT_MS = 2 ** 31 - 1;
 
 // What the server says about the stored token, asked once per page state and shared by every
 // module of the page: {token, state: "none" | "verified" | "refused" | "unreachable", body}.
 // It asks GET /jwt/api/check, which verifies exactly as the API does but answers a refusal
 // with a 200 verdict: a refused token is a fact to show, not a failed request.
 export function verifyStoredToken() {
-  if (verification === null) verification = askServer(storedToken());
+  if (verification === null) {
+    verification = askServer(storedToken()).then((result) => {
+      lastVerdict = result;
+      watchExpiry(result);
+      return result;
+    });
+  }
   return verification;
 }
 
 // Ask again: the token changed, or its time ran out while the page was open.
 export function forgetVerification() {
   verification = null;
+  if (expiryTimer !== null) window.clearTimeout(expiryTimer);
+  expiryTimer = null;
+}
+
+// A verified token stops being good at its exp, whether or not anyone acts: at that moment
+// every module of the page is told, asks the server again, and says what it answered.
+function watchExpiry(result) {
+  if (result.state !== "verified" || typeof result.body.expires_at !== "number") return;
+  const wait = result.body.expires_at * 1000 - Date.now() + 250;
+  expiryTimer = window.setTimeout(announceTokenChange, Math.min(Math.max(wait, 0), LONGEST_WAIT_MS));
 }
 
 async function askServer(token) {

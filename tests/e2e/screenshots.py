@@ -12,22 +12,30 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import jwt_login, session_login
+from tests.e2e.conftest import jwt_login, plant_token, session_login
 from tests.e2e.server import CHROMIUM_ARGS, find_chromium, start_live_server
+from tests.helpers import tampered
 
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
-# (file name, path, sign in under: None, "session", "jwt" or "both")
+# (file name, path, state: None, "session", "jwt", "both", "tampered" or "signed out")
 PAGES = [
     ("home", "/", None),
     ("session-login", "/session/login", None),
     ("session-profile", "/session/profile", "session"),
     ("jwt-login", "/jwt/login", None),
     ("jwt-profile", "/jwt/profile", "jwt"),
+    ("jwt-profile-refused", "/jwt/profile", "tampered"),
+    ("jwt-profile-signed-out", "/jwt/profile", "signed out"),
     ("inspect-both", "/inspect", "both"),
     ("inspect-neither", "/inspect", None),
+    ("inspect-refused", "/inspect", "tampered"),
     ("signup", "/account/signup", None),
     ("not-found", "/no/such/page", None),
 ]
+
+
+def storage_token(page) -> str:
+    return page.evaluate("localStorage.getItem('access_token')")
 
 
 def take_screenshots(out_dir: Path) -> list[Path]:
@@ -46,8 +54,12 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                     page = context.new_page()
                     if state in ("session", "both"):
                         session_login(page, server.url)
-                    if state in ("jwt", "both"):
+                    if state in ("jwt", "both", "tampered", "signed out"):
                         jwt_login(page, server.url)
+                    if state == "tampered":
+                        plant_token(page, server.url, tampered(storage_token(page)))
+                    if state == "signed out":
+                        page.get_by_role("button", name="Sign out (forget the token)").click()
                     page.goto(f"{server.url}{path}")
                     page.wait_for_load_state("networkidle")
                     target = out_dir / f"{name}-{tag}.png"

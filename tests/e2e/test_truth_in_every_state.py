@@ -3,7 +3,6 @@ refused, expired and junk tokens, signing out, two tabs, and a repeat visit."""
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import time
@@ -12,14 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Problems, jwt_login, plant_token, server_token, session_login
-from tests.helpers import b64url
-
-
-def tampered(token: str) -> str:
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims |= {"sub": "2", "username": "bob", "name": "Bob the Builder"}
-    return ".".join([header, b64url(json.dumps(claims).encode()), signature])
+from tests.helpers import b64url, tampered
 
 
 def alg_none(live_server) -> str:
@@ -171,6 +163,38 @@ def test_a_token_that_expires_on_the_page_is_shown_refused_without_a_reload(
     expect(page.locator("[data-refusal]")).to_contain_text("at step 2b", timeout=8000)
     expect(page.locator("[data-refusal]")).to_contain_text("expired")
     expect(page.locator("[data-countdown]")).to_contain_text("expired")
+    expect(page.locator("[data-jwt-status]")).to_have_text("JWT: refused")  # the pill, too
+
+
+def test_inspect_and_the_pill_follow_a_token_that_expires_while_open(page, base, live_server):
+    now = int(time.time())
+    plant_token(page, base, server_token(live_server, iat=now, exp=now + 3))
+    page.goto(f"{base}/inspect")
+    verdict = page.locator("[data-server-jwt-verdict]")
+    expect(verdict).to_contain_text("verified your token for alice")
+    expect(page.locator("[data-jwt-status]")).to_have_text("JWT: alice")
+    expect(verdict).to_contain_text("refused the token at step 2b", timeout=8000)
+    expect(page.locator("[data-jwt-status]")).to_have_text("JWT: refused")
+
+
+def test_signing_out_a_refused_token_never_calls_it_still_valid(page, base, live_server):
+    plant_token(page, base, tampered(server_token(live_server)))
+    page.goto(f"{base}/jwt/profile")
+    expect(page.locator("[data-refusal]")).to_be_visible()
+    page.get_by_role("button", name="Sign out (forget the token)").click()
+    validity = page.locator("[data-signed-out-validity]")
+    expect(validity).to_contain_text("The server had refused that token")
+    expect(validity).not_to_contain_text("still valid")
+
+
+def test_inspect_says_a_session_cookie_named_no_session(page, context, base):
+    context.add_cookies([{"name": "lab_session", "value": "A" * 43, "url": base}])
+    page.goto(f"{base}/inspect")
+    expect(page.locator("[data-server-session]")).to_contain_text("this store has no session")
+    # A shared store's miss means the session is gone, so the server had the browser delete
+    # the dead cookie: the page's own fetch, a moment later, carried none.
+    expect(page.locator("[data-fetch-auth-note]")).to_contain_text("had no cookie")
+    assert "lab_session" not in {cookie["name"] for cookie in context.cookies()}
 
 
 def test_the_signed_out_notice_counts_down_and_then_says_it_expired(page, base, live_server):
@@ -215,7 +239,9 @@ def test_two_tabs_stay_in_step_for_the_session(context, base):
     expect(watcher.locator("[data-session-status]")).to_have_text("Session: alice")
     actor.get_by_role("button", name="Sign out").click()
     expect(watcher.locator("[data-session-status]")).to_have_text("Session: none")
-    expect(watcher.locator("[data-session-changed]")).to_contain_text("you are signed out now")
+    expect(watcher.locator("[data-session-changed]")).to_contain_text(
+        "a page the server sent just now shows no session"
+    )
 
 
 def test_a_repeat_visit_asks_the_server_for_no_static_file(page, base, live_server):
@@ -254,3 +280,20 @@ def test_signing_in_with_the_memory_store_works_every_time(browser, tmp_path):
             context.close()
     finally:
         server.stop()
+
+
+def test_before_sign_in_the_browser_holds_a_signed_csrf_cookie_and_no_session(page, context, base):
+    context.clear_cookies()
+    page.goto(f"{base}/session/login")
+    cookies = {cookie["name"]: cookie for cookie in context.cookies()}
+    assert "lab_session" not in cookies
+    assert cookies["lab_csrf"]["httpOnly"] is True
+    assert cookies["lab_csrf"]["sameSite"] == "Lax"
+    assert cookies["lab_csrf"]["expires"] == -1  # gone when the browser closes
+    expect(page.locator("[data-csrf-explained]")).to_contain_text("a signed cookie, not a session")
+    page.goto(f"{base}/inspect")
+    expect(page.locator("[data-nav-cookies]")).to_contain_text("Not a session")
+    expect(page.locator("[data-server-session]")).to_contain_text("is not a session")
+    session_login(page, base)
+    names = {cookie["name"] for cookie in context.cookies()}
+    assert "lab_session" in names and "lab_csrf" not in names  # replaced by the session
