@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 WORKERS ?= 2
 
-.PHONY: run install dev-install migrate seed test lint format screenshots bench profile clean
+.PHONY: run install dev-install migrate seed test lint format screenshots bench profile clean messages
 
 $(VENV)/bin/python:
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): on Debian run 'apt-get install python3-venv' first."; exit 1; }
@@ -65,3 +65,12 @@ bench: dev-install
 ## Where each scheme's time goes: in-process timings and a pyinstrument call tree.
 profile: dev-install
 	$(PY) -m bench.profile
+
+## Extract every translatable text into app/translations/messages.pot and update each language's
+## catalog; after translating, `make messages` again compiles them (the .mo files are committed).
+messages: dev-install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k plural:1,2 \
+	  --sort-by-file --omit-header -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations \
+	  --no-fuzzy-matching --ignore-obsolete --init-missing -l ko
+	$(VENV)/bin/pybabel compile --statistics -d app/translations

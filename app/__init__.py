@@ -8,7 +8,8 @@ from pathlib import Path
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask import Flask, request
-from flask_babel import get_locale
+from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -18,6 +19,7 @@ from app.config import build_config, check_durations, check_keys, instance_path_
 from app.display import format_duration, utc_time
 from app.errors.handlers import register_error_handlers
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.i18n import current_language, init_i18n, select_language
 from app.inspect.routes import bp as inspect_bp
 from app.jwt_auth.routes import bp as jwt_bp
 from app.jwt_auth.tokens import check_pyjwt_internals
@@ -33,6 +35,7 @@ from app.tracing import init_tracing
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC_ROOT = PROJECT_ROOT / "static"
 MIGRATIONS = PROJECT_ROOT / "migrations"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -82,10 +85,13 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     app.extensions["lab_schema_heads"] = migration_heads(MIGRATIONS)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "en")
+    babel.init_app(
+        app, locale_selector=select_language, default_translation_directories=str(TRANSLATIONS)
+    )
+    init_i18n(app)
     login_manager.init_app(app)
     login_manager.login_view = "session_auth.login"
-    login_manager.login_message = "Sign in with a session to see that page."
+    login_manager.login_message = lazy_gettext("Sign in with a session to see that page.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_session_identity)
     with app.app_context():
@@ -162,8 +168,13 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    # {% trans %} blocks may wrap over lines: their message is the text with whitespace folded.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["utc_time"] = utc_time
     app.jinja_env.filters["duration"] = format_duration
+    # What a user typed (a name, a note) is data, not the site's words: isolated for
+    # right-to-left text, and told apart from the interface by the language tests.
+    app.jinja_env.filters["bdi"] = lambda value: Markup("<bdi>%s</bdi>") % value
     # Like tojson, but keeps "…" and Korean readable; Jinja's autoescape still applies.
     app.jinja_env.filters["pretty_json"] = lambda value: json.dumps(
         value, indent=2, ensure_ascii=False, default=str
@@ -172,8 +183,8 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _site_context():
         return {
-            "site_name": "Session vs JWT Lab",
-            "html_lang": str(get_locale()),
+            "site_name": gettext("Session vs JWT Lab"),
+            "html_lang": current_language(),
             "page_strings": page_strings,
         }
 

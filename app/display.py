@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from babel.units import format_unit
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale, gettext
 
 
 def mask_secret(value: str | None, keep: int = 6) -> str:
@@ -39,17 +39,18 @@ def describe_authorization(header: str | None) -> dict:
 
 
 def utc_time(value: datetime | str | None) -> str:
-    """One format for every time the pages show: `2026-11-27 12:44:02 UTC`."""
+    """Every time the pages show, in UTC, formatted for the page's language by Flask-Babel:
+    `Nov 27, 2026, 12:44:02 PM UTC`, `2026. 11. 27. 오후 12:44:02 UTC`."""
     if value is None or value == "":
-        return "unknown"
+        return gettext("unknown")
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # the database keeps naive UTC
+    return f"{format_datetime(value.astimezone(UTC), 'medium')} UTC"
 
 
 def format_duration(value: timedelta | int | float) -> str:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import Flask, Request, Response, has_request_context, request
+from flask_babel import lazy_gettext as _
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -40,16 +41,16 @@ class TraceStep:
     def to_dict(self) -> dict:
         return {
             "key": self.key,
-            "label": self.label,
+            "label": str(self.label),
             "ms": None if self.ms is None else round(self.ms, 3),
-            "detail": self.detail,
+            "detail": str(self.detail),
             "failed": self.failed,
         }
 
 
 # Sending the response is the last step of both usage flows. It happens to every request that
 # authenticated, so it is implied by the trace rather than added by each view.
-RESPONSE_STEP = TraceStep("response", "Response sent")
+RESPONSE_STEP = TraceStep("response", _("Response sent"))
 
 
 @dataclass

@@ -219,7 +219,6 @@ def test_a_session_cookie_does_not_authenticate_the_jwt_api(client, session_auth
         ({"json": {"username": "alice", "password": "wrong-one"}}, 401),
         ({"json": {"username": "nobody", "password": "wonderland"}}, 401),
         ({"json": {"username": "alice", "password": "x" * 5000}}, 400),
-        ({"json": {"username": "ａｌｉｃｅ", "password": "wonderland"}}, 401),
         ({"json": {"username": "alice\x00", "password": "wonderland"}}, 401),
     ],
 )

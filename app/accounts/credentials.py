@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _
 from flask_login import UserMixin
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,8 +17,10 @@ from app.models import User
 
 USERNAME_MIN_LENGTH = 3
 USERNAME_MAX_LENGTH = 32
-USERNAME_PATTERN = re.compile(r"[a-z0-9_-]{3,32}")
-USERNAME_RULE = "3–32 characters: lowercase letters, digits, '_' or '-'"
+USERNAME_RULE = _(
+    "3 to 32 characters: letters of any alphabet (Hangul too), digits, '_' or '-'. "
+    "Capitals and full-width forms count as the plain letter."
+)
 PASSWORD_MIN_LENGTH = 8
 # Hashing a megabyte-long password would only burn CPU; nobody types one.
 PASSWORD_MAX_LENGTH = 256
@@ -52,19 +56,56 @@ class Identity(UserMixin):
 
 
 def normalise_username(raw: str) -> str:
-    return raw.strip().lower()
+    """One spelling per name, as Unicode advises for identifiers.
+
+    NFKC folds look-alike forms ("ａｌｉｃｅ" is "alice"; a Hangul syllable typed as separate jamo
+    is the syllable), then case is folded.
+    """
+    folded = unicodedata.normalize("NFKC", raw.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)
 
 
-def _text_problem(value: object, what: str, max_length: int) -> str | None:
-    """The first thing wrong with a required text field, in words a visitor understands."""
+def is_valid_username(name: str) -> bool:
+    """3 to 32 letters (any script, with their combining marks), ASCII digits, '_' or '-'."""
+    if not USERNAME_MIN_LENGTH <= len(name) <= USERNAME_MAX_LENGTH:
+        return False
+    for index, ch in enumerate(name):
+        category = unicodedata.category(ch)
+        if category.startswith("L") or ch in "0123456789_-":
+            continue
+        if category.startswith("M") and index > 0:
+            continue
+        return False
+    return True
+
+
+# The first thing wrong with a required text field, in words a visitor understands.
+FIELD_PROBLEMS = {
+    "username": {
+        "missing": _("Enter a username."),
+        "not_text": _("The username must be text."),
+        "not_unicode": _("The username has characters that are not valid text."),
+        "too_long": _("A username has at most %(max)d characters."),
+    },
+    "password": {
+        "missing": _("Enter a password."),
+        "not_text": _("The password must be text."),
+        "not_unicode": _("The password has characters that are not valid text."),
+        "too_long": _("A password has at most %(max)d characters."),
+    },
+}
+
+
+def _text_problem(value: object, field: str, max_length: int) -> str | None:
+    problems = FIELD_PROBLEMS[field]
     if value is None or value == "" or (isinstance(value, str) and value.strip() == ""):
-        return f"Enter {what}."
+        return str(problems["missing"])
     if not isinstance(value, str):
-        return f"The {what.split()[-1]} must be text."
+        return str(problems["not_text"])
     if not is_encodable(value):
-        return f"The {what.split()[-1]} has characters that are not valid text."
+        return str(problems["not_unicode"])
     if len(value.strip()) > max_length:
-        return f"The {what.split()[-1]} has at most {max_length} characters."
+        return str(problems["too_long"]) % {"max": max_length}
     return None
 
 
@@ -75,11 +116,11 @@ def login_field_errors(username: object, password: object) -> dict[str, list[str
     any wrong credentials, so the answer says nothing about which names exist.
     """
     errors = {}
-    for field, value, what, limit in (
-        ("username", username, "a username", USERNAME_MAX_LENGTH),
-        ("password", password, "a password", PASSWORD_MAX_LENGTH),
+    for field, value, limit in (
+        ("username", username, USERNAME_MAX_LENGTH),
+        ("password", password, PASSWORD_MAX_LENGTH),
     ):
-        problem = _text_problem(value, what, limit)
+        problem = _text_problem(value, field, limit)
         if problem:
             errors[field] = [problem]
     return errors
@@ -88,22 +129,24 @@ def login_field_errors(username: object, password: object) -> dict[str, list[str
 def signup_field_errors(username: str, password: str, display_name: str) -> dict[str, list[str]]:
     """Every rule sign-up applies, checked together so the form shows every problem at once."""
     errors: dict[str, list[str]] = {}
-    problem = _text_problem(username, "a username", USERNAME_MAX_LENGTH)
-    if problem is None and not USERNAME_PATTERN.fullmatch(normalise_username(username)):
-        problem = f"A username has {USERNAME_RULE}."
+    problem = _text_problem(username, "username", USERNAME_MAX_LENGTH)
+    if problem is None and not is_valid_username(normalise_username(username)):
+        problem = gettext(
+            "A username has 3 to 32 characters: letters of any alphabet, digits, '_' or '-'."
+        )
     if problem:
         errors["username"] = [problem]
-    problem = _text_problem(password, "a password", PASSWORD_MAX_LENGTH)
+    problem = _text_problem(password, "password", PASSWORD_MAX_LENGTH)
     if problem is None and len(password) < PASSWORD_MIN_LENGTH:
-        problem = f"A password has at least {PASSWORD_MIN_LENGTH} characters."
+        problem = gettext("A password has at least %(min)d characters.", min=PASSWORD_MIN_LENGTH)
     if problem:
         errors["password"] = [problem]
     name = " ".join((display_name or "").split())  # folds tabs, newlines and runs of spaces
     if any(not ch.isprintable() for ch in name) or not is_encodable(name):
-        errors["display_name"] = ["The display name has characters that cannot be shown."]
+        errors["display_name"] = [gettext("The display name has characters that cannot be shown.")]
     elif len(name) > DISPLAY_NAME_MAX_LENGTH:
         errors["display_name"] = [
-            f"The display name has at most {DISPLAY_NAME_MAX_LENGTH} characters."
+            gettext("The display name has at most %(max)d characters.", max=DISPLAY_NAME_MAX_LENGTH)
         ]
     return errors
 
@@ -125,7 +168,7 @@ def authenticate(username: str, password: str) -> User | None:
     user = None
     candidate = normalise_username(username)
     # A name sign-up would refuse cannot belong to anyone: no query, but the same hash work.
-    if USERNAME_PATTERN.fullmatch(candidate):
+    if is_valid_username(candidate):
         user = db.session.execute(
             select(User).where(User.username == candidate)
         ).scalar_one_or_none()
@@ -143,7 +186,7 @@ def register_user(username: str, password: str, display_name: str = "") -> User:
     if errors:
         raise InvalidFields(errors)
     username = normalise_username(username)
-    taken = InvalidFields({"username": ["That username is taken."]})
+    taken = InvalidFields({"username": [gettext("That username is taken.")]})
     if db.session.execute(select(User.id).where(User.username == username)).first():
         raise taken
     user = User(

@@ -5,6 +5,7 @@ endpoint and sign-up cannot drift apart. The fields only carry the matching HTML
 """
 
 from flask import request
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict
 from wtforms import PasswordField, StringField
@@ -17,7 +18,7 @@ from app.accounts.credentials import (
 )
 
 # What a form says when its CSRF token no longer matches, and it is sent back filled in.
-FORM_EXPIRED = (
+FORM_EXPIRED = _(
     "This form expired, please send it again. Its security token no longer matches, "
     "perhaps because you signed in or out in another tab."
 )
@@ -44,24 +45,24 @@ class TextForm(FlaskForm):
 
 class LoginForm(TextForm):
     username = StringField(
-        "Username", render_kw={"maxlength": USERNAME_MAX_LENGTH, "autocomplete": "username"}
+        _("Username"), render_kw={"maxlength": USERNAME_MAX_LENGTH, "autocomplete": "username"}
     )
     password = PasswordField(
-        "Password",
+        _("Password"),
         render_kw={"maxlength": PASSWORD_MAX_LENGTH, "autocomplete": "current-password"},
     )
 
 
 class SignupForm(TextForm):
     username = StringField(
-        "Username", render_kw={"maxlength": USERNAME_MAX_LENGTH, "autocomplete": "username"}
+        _("Username"), render_kw={"maxlength": USERNAME_MAX_LENGTH, "autocomplete": "username"}
     )
     display_name = StringField(
-        "Display name (optional)",
+        _("Display name (optional)"),
         render_kw={"maxlength": DISPLAY_NAME_MAX_LENGTH, "autocomplete": "nickname"},
     )
     password = PasswordField(
-        "Password",
+        _("Password"),
         render_kw={
             "maxlength": PASSWORD_MAX_LENGTH,
             "minlength": PASSWORD_MIN_LENGTH,

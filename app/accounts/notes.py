@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import ngettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -12,7 +12,7 @@ from app.tracing import current_trace, traced_step
 
 def load_notes(user_id: int) -> list[Note]:
     """The notes of `user_id`: steps 5 and 6 of the session flow, 3 and 4 of the JWT flow."""
-    with traced_step("data_query", "Data requested from the database", "SELECT notes"):
+    with traced_step("data_query", gettext("Data requested from the database"), "SELECT notes"):
         notes = list(
             db.session.execute(select(Note).where(Note.user_id == user_id).order_by(Note.id))
             .scalars()
@@ -22,7 +22,7 @@ def load_notes(user_id: int) -> list[Note]:
     if trace is not None:
         trace.add(
             "data_returned",
-            "Data returned",
+            gettext("Data returned"),
             detail=ngettext("%(num)d note", "%(num)d notes", len(notes)),
         )
     return notes

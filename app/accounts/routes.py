@@ -1,6 +1,7 @@
 """Sign-up page."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 
 from app.accounts.credentials import (
@@ -44,5 +45,8 @@ def signup():
     except InvalidFields as invalid:
         form.add_errors(invalid.errors)
         return render_signup(form, status=400)
-    flash(f"Account '{user.username}' created. Sign in under either scheme.", "success")
+    flash(
+        gettext("Account '%(name)s' created. Sign in under either scheme.", name=user.username),
+        "success",
+    )
     return redirect(url_for("session_auth.login", username=user.username))

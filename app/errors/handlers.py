@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,19 +13,21 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from app.extensions import db
 from app.logs import one_line
 
+# Messages for people, in the page's language; the JSON `error` codes stay English.
 FRIENDLY_MESSAGES = {
-    400: "The request could not be understood.",
-    401: "You need to sign in first.",
-    403: "You are not allowed to do that.",
-    404: "There is no page at this address.",
-    405: "This address does not accept that method.",
-    413: "The request body is too large.",
-    415: "The request body is not in a format this address accepts.",
-    429: "Too many requests: slow down and try again shortly.",
-    500: "Something went wrong on our side. Nothing you sent was lost.",
-    503: "The database is unavailable right now. Try again in a moment.",
+    400: _("The request could not be understood."),
+    401: _("You need to sign in first."),
+    403: _("You are not allowed to do that."),
+    404: _("There is no page at this address."),
+    405: _("This address does not accept that method."),
+    413: _("The request body is too large."),
+    415: _("The request body is not in a format this address accepts."),
+    429: _("Too many requests: slow down and try again shortly."),
+    500: _("Something went wrong on our side. Nothing you sent was lost."),
+    503: _("The database is unavailable right now. Try again in a moment."),
 }
-STORE_UNAVAILABLE = "The session store is unavailable right now. Try again in a moment."
+STORE_UNAVAILABLE = _("The session store is unavailable right now. Try again in a moment.")
+CSRF_FAILED = _("The form's security token is missing or out of date. Reload the page and retry.")
 
 
 def wants_json() -> bool:
@@ -34,7 +38,8 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def error_response(status: int, code: str, message: str, headers: dict | None = None) -> Response:
+def error_response(status: int, code: str, message, headers: dict | None = None) -> Response:
+    message = str(message)
     if wants_json():
         response = jsonify(error=code, message=message)
         response.status_code = status
@@ -55,16 +60,17 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> Response:
         # Forms that can be re-sent have their own handler in their blueprint; this is the rest.
-        message = "The form's security token is missing or out of date. Reload the page and retry."
-        return error_response(400, "csrf_failed", message)
+        return error_response(400, "csrf_failed", CSRF_FAILED)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        message = FRIENDLY_MESSAGES.get(status, error.description or "The request failed.")
+        message = FRIENDLY_MESSAGES.get(status, _("The request failed."))
         if status == 413:
             limit_kib = app.config["MAX_CONTENT_LENGTH"] // 1024
-            message = f"The request body is too large: the limit is {limit_kib} KiB."
+            message = gettext(
+                "The request body is too large: the limit is %(kib)d KiB.", kib=limit_kib
+            )
         code = (error.name or "error").lower().replace(" ", "_")
         headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
         return error_response(status, code, message, headers)

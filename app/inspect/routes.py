@@ -5,24 +5,36 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, current_app, jsonify, render_template, request, session
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _
 from flask_login import current_user
 
 from app.display import describe_authorization, mask_secret, utc_time
 from app.flows import JWT_USAGE, SESSION_USAGE
+from app.i18n import LANG_COOKIE
 from app.jwt_auth.tokens import check_bearer_token
 from app.tracing import RequestTrace, current_trace, recent_auth_costs
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
 
 
+STORE_NAMES = {"sql": _("SQL"), "redis": "Redis", "memory": _("in-memory")}
+
+
 def cookie_notes() -> dict[str, str]:
     """What each of the site's own cookies is, for the learner who finds it in DevTools."""
     config = current_app.config
     return {
-        config["SESSION_COOKIE_NAME"]: "the session ID: a random key into the server's store",
-        config["PRE_LOGIN_COOKIE_NAME"]: (
+        config["SESSION_COOKIE_NAME"]: gettext(
+            "the session ID: a random key into the server's store"
+        ),
+        config["PRE_LOGIN_COOKIE_NAME"]: gettext(
             "before sign-in only: the forms' CSRF secret in a signed cookie (readable, not "
             "changeable). Not a session: the server keeps nothing for it"
+        ),
+        LANG_COOKIE: gettext(
+            "your language choice: a preference that page JavaScript can read (no HttpOnly). "
+            "Not an authentication cookie"
         ),
     }
 
@@ -85,6 +97,8 @@ def index():
         session_info=session_view(),
         cookie_name=current_app.config["SESSION_COOKIE_NAME"],
         pre_login_cookie=current_app.config["PRE_LOGIN_COOKIE_NAME"],
+        lang_cookie=LANG_COOKIE,
+        store_names=STORE_NAMES,
         costs=recent_auth_costs(current_app),
         worker_pid=os.getpid(),
         store_kind=current_app.config["SESSION_STORE"],

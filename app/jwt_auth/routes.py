@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, jsonify, render_template, request
+from flask_babel import force_locale, gettext
 
 from app.accounts.credentials import (
     PASSWORD_MAX_LENGTH,
@@ -61,18 +62,21 @@ def token_refused(rejected: TokenRejected | None):
     if rejected is None:
         body = {
             "error": "missing_token",
-            "message": "Send the access token as 'Authorization: Bearer <token>'.",
+            "message": gettext("Send the access token as 'Authorization: Bearer <token>'."),
         }
     else:
         body = {
             "error": "invalid_token",
-            "message": f"Token rejected: {rejected.reason}.",
-            "reason": rejected.reason,
+            "message": gettext("Token rejected: %(reason)s.", reason=rejected.reason),
+            "reason": str(rejected.reason),
             "failed_step": rejected.step,
         }
     response = jsonify(with_trace(body))
     response.status_code = 401
-    response.headers["WWW-Authenticate"] = bearer_challenge(rejected and rejected.reason)
+    # The header is for machines: its description is always English (and ASCII, see above).
+    with force_locale("en"):
+        english = str(rejected.reason) if rejected else None
+    response.headers["WWW-Authenticate"] = bearer_challenge(english)
     return response
 
 
@@ -109,7 +113,7 @@ def api_token():
     if body is None:
         return jsonify(
             error="invalid_request",
-            message='Send a JSON object: {"username": "...", "password": "..."}.',
+            message=gettext('Send a JSON object: {"username": "...", "password": "..."}.'),
         ), 400
     username, password = body.get("username"), body.get("password")
     errors = login_field_errors(username, password)
@@ -118,7 +122,8 @@ def api_token():
         return jsonify(error="invalid_request", message=message, fields=errors), 400
     user = authenticate(username, password)
     if user is None:
-        return jsonify(error="invalid_credentials", message="Invalid username or password."), 401
+        message = gettext("Invalid username or password.")
+        return jsonify(error="invalid_credentials", message=message), 401
     issued = issue_access_token(user)
     response = jsonify(
         access_token=issued.token,

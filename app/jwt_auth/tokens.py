@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import jwt
 from flask import current_app, request
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _
 from jwt.algorithms import HMACAlgorithm
 from jwt.api_jws import PyJWS
 from jwt.exceptions import InvalidIssuedAtError, InvalidJTIError, InvalidSubjectError
@@ -47,10 +49,12 @@ class IssuedToken:
 class TokenRejected(Exception):
     """A bearer token that does not authenticate anyone; `reason` is safe to show the client.
 
-    `step` is the step of the flow that refused it: STEP_TOKEN, STEP_SIGNATURE or STEP_CLAIMS.
+    `reason` is translated when it is turned into text, so that the page says it in its own
+    language and the WWW-Authenticate header in English. `step` is the step of the flow that
+    refused it: STEP_TOKEN, STEP_SIGNATURE or STEP_CLAIMS.
     """
 
-    def __init__(self, reason: str, step: str = STEP_CLAIMS) -> None:
+    def __init__(self, reason, step: str = STEP_CLAIMS) -> None:
         super().__init__(reason)
         self.reason = reason
         self.step = step
@@ -61,16 +65,16 @@ def read_bearer_token() -> str | None:
     header = request.headers.get("Authorization")
     if header is None or header.strip() == "":
         return None
-    scheme, _, token = header.strip().partition(" ")
+    scheme, _space, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer":
-        raise TokenRejected("the Authorization header must use the Bearer scheme", STEP_TOKEN)
+        raise TokenRejected(_("the Authorization header must use the Bearer scheme"), STEP_TOKEN)
     if not token:
-        raise TokenRejected("the Authorization header has no token after 'Bearer'", STEP_TOKEN)
+        raise TokenRejected(_("the Authorization header has no token after 'Bearer'"), STEP_TOKEN)
     if len(token) > MAX_TOKEN_LENGTH:
-        raise TokenRejected("the token is far too long to be one of ours", STEP_TOKEN)
+        raise TokenRejected(_("the token is far too long to be one of ours"), STEP_TOKEN)
     if not token.isascii():
-        raise TokenRejected("the token is malformed: it has non-ASCII characters", STEP_TOKEN)
+        raise TokenRejected(_("the token is malformed: it has non-ASCII characters"), STEP_TOKEN)
     return token
 
 
@@ -96,40 +100,44 @@ def issue_access_token(user: User, *, now: float | None = None) -> IssuedToken:
 def _refusal(exc: jwt.InvalidTokenError) -> TokenRejected:
     """A precise reason, and the step that refused, for each failure PyJWT reports."""
     if isinstance(exc, jwt.ExpiredSignatureError):
-        return TokenRejected("the token has expired")
+        return TokenRejected(_("the token has expired"))
     if isinstance(exc, jwt.InvalidSignatureError):
         return TokenRejected(
-            "the signature does not match: the token was changed or signed with another key",
+            _("the signature does not match: the token was changed or signed with another key"),
             STEP_SIGNATURE,
         )
     if isinstance(exc, jwt.MissingRequiredClaimError):
-        return TokenRejected(f"the token has no '{exc.claim}' claim")
+        return TokenRejected(_("the token has no '%(claim)s' claim", claim=exc.claim))
     if isinstance(exc, jwt.InvalidAudienceError):
-        return TokenRejected("the token was issued for another audience")
+        return TokenRejected(_("the token was issued for another audience"))
     if isinstance(exc, jwt.InvalidIssuerError):
-        return TokenRejected("the token was issued by someone else")
+        return TokenRejected(_("the token was issued by someone else"))
     if isinstance(exc, jwt.ImmatureSignatureError):
-        return TokenRejected("the token is not valid yet (iat or nbf is in the future)")
+        return TokenRejected(_("the token is not valid yet (iat or nbf is in the future)"))
     if isinstance(exc, InvalidIssuedAtError):
-        return TokenRejected("the token's 'iat' claim is not a valid time")
+        return TokenRejected(_("the token's 'iat' claim is not a valid time"))
     if isinstance(exc, InvalidSubjectError | InvalidJTIError):
-        return TokenRejected(f"the token has a malformed claim: {exc}")
+        return TokenRejected(_("the token has a malformed claim: %(detail)s", detail=str(exc)))
     if isinstance(exc, jwt.DecodeError):
         return TokenRejected(
-            "the token is malformed: it is not three base64url parts with JSON inside",
+            _("the token is malformed: it is not three base64url parts with JSON inside"),
             STEP_SIGNATURE,
         )
-    return TokenRejected(f"the token is invalid: {exc}", STEP_SIGNATURE)
+    return TokenRejected(_("the token is invalid: %(detail)s", detail=str(exc)), STEP_SIGNATURE)
 
 
-def _algorithm_refusal(token: str) -> str:
+def _algorithm_refusal(token: str):
     """Name the refused algorithm; only called once PyJWT has already refused the token."""
     try:
         alg = jwt.get_unverified_header(token).get("alg")
     except jwt.InvalidTokenError:
         alg = None
     allowed = current_app.config["JWT_ALGORITHM"]
-    return f"the token's algorithm {ascii(alg)} is not allowed (only {allowed} is)"
+    return _(
+        "the token's algorithm %(alg)s is not allowed (only %(allowed)s is)",
+        alg=ascii(alg),
+        allowed=allowed,
+    )
 
 
 class _KeyVettedOnceHMAC(HMACAlgorithm):
@@ -235,18 +243,23 @@ def _record_steps(
     algorithm = current_app.config["JWT_ALGORITHM"]
     if refused is not None and refused.step == STEP_SIGNATURE:
         ms = (finished - started) * 1000
-        trace.add("signature", "Signature checked", ms, f"refused: {refused.reason}", True)
+        refusal = gettext("refused: %(reason)s", reason=refused.reason)
+        trace.add("signature", gettext("Signature checked"), ms, refusal, True)
         return
     if split is None:
         raise RuntimeError("PyJWT did not call _decode_payload: see check_pyjwt_internals()")
     signature_ms, claims_ms = (split - started) * 1000, (finished - split) * 1000
-    trace.add("signature", "Signature verified", signature_ms, f"{algorithm}, key on server")
+    on_server = gettext("%(alg)s, key on server", alg=algorithm)
+    trace.add("signature", gettext("Signature verified"), signature_ms, on_server)
     if refused is not None:
-        trace.add("claims", "Claims checked", claims_ms, f"refused: {refused.reason}", True)
+        refusal = gettext("refused: %(reason)s", reason=refused.reason)
+        trace.add("claims", gettext("Claims checked"), claims_ms, refusal, True)
         return
     trace.authenticated = True
-    checked = f"exp, iat, iss, aud, sub checked; session store reads: {trace.store_reads}"
-    trace.add("claims", "Claims validated", claims_ms, checked)
+    checked = gettext(
+        "exp, iat, iss, aud, sub checked; session store reads: %(reads)d", reads=trace.store_reads
+    )
+    trace.add("claims", gettext("Claims validated"), claims_ms, checked)
 
 
 @_timed_in_two_steps
@@ -267,10 +280,12 @@ def verify_access_token(token: str) -> dict:
     except jwt.InvalidTokenError as exc:
         raise _refusal(exc) from exc
     if not USER_ID_PATTERN.fullmatch(claims["sub"]):
-        raise TokenRejected("the token's 'sub' claim is not a user id")
+        raise TokenRejected(_("the token's 'sub' claim is not a user id"))
     for name in ("username", "name"):
         if not isinstance(claims.get(name), str):
-            raise TokenRejected(f"the token's '{name}' claim is missing or not a string")
+            raise TokenRejected(
+                _("the token's '%(claim)s' claim is missing or not a string", claim=name)
+            )
     return claims
 
 
@@ -292,7 +307,7 @@ class BearerCheck:
             }
         verdict = {"present": self.present, "valid": False}
         if self.refused is not None:
-            verdict |= {"reason": self.refused.reason, "failed_step": self.refused.step}
+            verdict |= {"reason": str(self.refused.reason), "failed_step": self.refused.step}
         return verdict
 
 
@@ -304,11 +319,14 @@ def check_bearer_token(trace: RequestTrace | None = None) -> BearerCheck:
         token = read_bearer_token()
         if token is None:
             return BearerCheck(present=False)
-        trace.add("token", "Token received", detail=f"{len(token)} characters, Bearer header")
+        received = ngettext(
+            "%(num)d character, Bearer header", "%(num)d characters, Bearer header", len(token)
+        )
+        trace.add("token", gettext("Token received"), detail=received)
         return BearerCheck(present=True, claims=verify_access_token(token, trace=trace))
     except TokenRejected as rejected:
         if rejected.step == STEP_TOKEN:
-            trace.add("token", "Token received", detail=rejected.reason, failed=True)
+            trace.add("token", gettext("Token received"), detail=str(rejected.reason), failed=True)
         return BearerCheck(present=True, refused=rejected)
 
 

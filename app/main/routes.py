@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, current_app, jsonify, render_template
+from flask_babel import lazy_gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,43 +23,49 @@ declare_sessionless(bp, "/healthz", "/api/ping")
 # reason, each linked to the place where it can be watched live.
 COMPARISON = (
     {
-        "question": "Where does the user's data live?",
-        "session": ("On the server", "in the session store, under a random ID"),
-        "jwt": ("On the client", "in the token, which the client holds"),
+        "question": _("Where does the user's data live?"),
+        "session": (_("On the server"), _("in the session store, under a random ID")),
+        "jwt": (_("On the client"), _("in the token, which the client holds")),
         "see": ("inspect.index", "server-keeps"),
-        "labs": (("session_auth.profile", "trace", "the session record"),),
+        "labs": (("session_auth.profile", "trace", _("the session record")),),
     },
     {
-        "question": "What does the client send with each request?",
-        "session": ("A cookie", "holding a meaningless ID; the browser adds it by itself"),
-        "jwt": ("The token", "in an Authorization header that JavaScript adds"),
+        "question": _("What does the client send with each request?"),
+        "session": (_("A cookie"), _("holding a meaningless ID; the browser adds it by itself")),
+        "jwt": (_("The token"), _("in an Authorization header that JavaScript adds")),
         "see": ("inspect.index", "browser-sends"),
-        "labs": (("jwt_auth.profile", "trace", "the Bearer call"),),
+        "labs": (("jwt_auth.profile", "trace", _("the Bearer call")),),
     },
     {
-        "question": "Does each request need the database?",
-        "session": ("Yes", "every request looks the session up in the store (SQL or Redis)"),
-        "jwt": ("Only for other data", "who you are is in the signed payload; no lookup"),
+        "question": _("Does each request need the database?"),
+        "session": (
+            _("Always"),
+            _("every request looks the session up in the store (SQL or Redis)"),
+        ),
+        "jwt": (_("Only for other data"), _("who you are is in the signed payload; no lookup")),
         "see": ("inspect.index", "cost"),
         "labs": (
-            ("session_auth.profile", "trace", "session steps"),
-            ("jwt_auth.profile", "trace", "JWT steps"),
+            ("session_auth.profile", "trace", _("session steps")),
+            ("jwt_auth.profile", "trace", _("JWT steps")),
         ),
     },
     {
-        "question": "Can the client read the auth data?",
-        "session": ("No", "the cookie is HttpOnly, and it holds only an ID"),
-        "jwt": ("Yes", "anyone holding the token can decode its payload"),
+        "question": _("Can the client read the auth data?"),
+        "session": (_("No"), _("the cookie is HttpOnly, and it holds only an ID")),
+        "jwt": (_("Yes"), _("anyone holding the token can decode its payload")),
         "see": ("inspect.index", "js-reads"),
-        "labs": (("jwt_auth.profile", "token-heading", "the decoded token"),),
+        "labs": (("jwt_auth.profile", "token-heading", _("the decoded token")),),
     },
     {
-        "question": "How easily does it scale out?",
+        "question": _("How easily does it scale out?"),
         "session": (
-            "Hard",
-            "every instance must reach one shared session store, which must scale with them",
+            _("Hard"),
+            _("every instance must reach one shared session store, which must scale with them"),
         ),
-        "jwt": ("Easy", "every instance needs only the signing key; nothing is shared per request"),
+        "jwt": (
+            _("Easy"),
+            _("every instance needs only the signing key; nothing is shared per request"),
+        ),
         "see": ("inspect.index", "scaling"),
         "labs": (),
     },

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app, g, request, session
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -44,10 +46,12 @@ def end_signed_in_session() -> None:
 
 
 def _describe(identity: Identity | None) -> str:
-    return f"from the session record: {identity.username}" if identity else "no user in record"
+    if identity is None:
+        return gettext("no user in record")
+    return gettext("from the session record: %(name)s", name=identity.username)
 
 
-@traced("user_info", "User info returned", scheme="session", describe=_describe)
+@traced("user_info", _("User info returned"), scheme="session", describe=_describe)
 def load_session_identity(user_id: str) -> Identity | None:
     """Flask-Login's user loader: the identity kept in this session record, if it matches."""
     stored = session.get(IDENTITY_KEY)

@@ -15,6 +15,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
@@ -34,9 +36,9 @@ from app.tracing import current_trace, with_trace
 
 bp = Blueprint("session_auth", __name__, url_prefix="/session")
 
-INVALID_CREDENTIALS = "Invalid username or password."
-ALREADY_SIGNED_OUT = "You were already signed out: there was no session to end."
-SIGNED_OUT = (
+INVALID_CREDENTIALS = _("Invalid username or password.")
+ALREADY_SIGNED_OUT = _("You were already signed out: there was no session to end.")
+SIGNED_OUT = _(
     "Signed out. The session record was deleted from the store, so a copy of the old cookie "
     "no longer works."
 )
@@ -80,7 +82,7 @@ def form_expired(error: CSRFError):
         return store_unavailable_response()
     if request.endpoint == "session_auth.logout":
         if not current_user.is_authenticated:
-            flash(ALREADY_SIGNED_OUT, "info")
+            flash(str(ALREADY_SIGNED_OUT), "info")
             return redirect(url_for("session_auth.login"))
         return render_template("session/logout.html", error=FORM_EXPIRED), 400
     return render_login(LoginForm(), status=400, error=FORM_EXPIRED)
@@ -110,12 +112,12 @@ def login():
 def logout():
     """Delete the session record and the cookie: the old ID then authenticates no one."""
     if not current_user.is_authenticated:
-        flash(ALREADY_SIGNED_OUT, "info")
+        flash(str(ALREADY_SIGNED_OUT), "info")
         return redirect(url_for("session_auth.login"))
     if request.method == "GET":
         return render_template("session/logout.html", error=None)
     end_signed_in_session()
-    flash(SIGNED_OUT, "success")
+    flash(str(SIGNED_OUT), "success")
     return redirect(url_for("session_auth.login"))
 
 
@@ -162,7 +164,7 @@ def not_signed_in():
     """The session API's answer without a valid session (a redirect would confuse a script)."""
     return jsonify(
         error="not_authenticated",
-        message="No valid session: sign in at /session/login first.",
+        message=gettext("No valid session: sign in at /session/login first."),
     ), 401
 
 

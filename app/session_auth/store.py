@@ -30,6 +30,7 @@ import msgspec
 from cachelib import SimpleCache
 from flask import Flask, Response, current_app, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext, ngettext
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
@@ -165,19 +166,20 @@ class LabSessionInterface(ServerSideSessionInterface):
         if raw is None:
             return self._open_pre_login(app, request, "none")
         trace = current_trace()
-        trace.add("cookie", "Cookie received", detail=f"{len(raw)} characters")
+        length = ngettext("%(num)d character", "%(num)d characters", len(raw))
+        trace.add("cookie", gettext("Cookie received"), detail=length)
         if not SESSION_ID_PATTERN.fullmatch(raw):
-            trace.add("id_check", "Session ID checked", detail="malformed: ignored")
+            ignored = gettext("malformed: ignored")
+            trace.add("id_check", gettext("Session ID checked"), detail=ignored)
             return self._open_pre_login(app, request, "malformed")
-        trace.add("id_check", "Session ID checked", detail="well-formed")
+        trace.add("id_check", gettext("Session ID checked"), detail=gettext("well-formed"))
         try:
             record = self.load_session_record(raw)
         except STORE_ERRORS as exc:
             app.logger.warning("session store unavailable: %s", one_line(exc))
             db.session.rollback()
-            trace.add(
-                "store_lookup", "Session looked up in the store", detail="store down", failed=True
-            )
+            looked_up, down = gettext("Session looked up in the store"), gettext("store down")
+            trace.add("store_lookup", looked_up, detail=down, failed=True)
             unavailable = self._open_pre_login(app, request, "unchecked")
             unavailable.store_unavailable = True
             return unavailable
@@ -258,12 +260,12 @@ class LabSessionInterface(ServerSideSessionInterface):
         if trace is not None:
             elapsed = trace.store_ms - before
             trace.auth_ms += elapsed
-            trace.add(
-                "store_lookup",
-                "Session looked up in the store",
-                elapsed,
-                f"{self.store_kind} store, {'hit' if record is not None else 'miss'}",
+            outcome = (
+                gettext("%(kind)s store, hit", kind=self.store_kind)
+                if record is not None
+                else gettext("%(kind)s store, miss", kind=self.store_kind)
             )
+            trace.add("store_lookup", gettext("Session looked up in the store"), elapsed, outcome)
         return record
 
     def read_record(self, store_id: str) -> StoredRecord | None:

@@ -1,7 +1,7 @@
 // The inspect page: what this page's JavaScript can read, what a fetch() really sends, and what
 // the server made of it, in whatever state this browser is: no token, a good one, a refused one.
 import { describeTrace, markFlow } from "./flow-marks.js";
-import { ms, plural, t } from "./strings.js";
+import { languageHeaders, ms, plural, t, tParts } from "./strings.js";
 import { decodeToken, onTokenChange, pretty, sendable, stepName, storedToken } from "./token.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -27,11 +27,8 @@ function showDocumentCookie() {
   if (names.includes(cookieName)) {
     verdict.textContent = t("inspect.cookie.readable", { name: cookieName });
   } else if (serverGotIt) {
-    verdict.replaceChildren(
-      t("inspect.cookie.hidden.before", { name: cookieName }),
-      strong(t("inspect.cookie.hidden.word")),
-      t("inspect.cookie.hidden.after"),
-    );
+    const absent = strong(t("inspect.cookie.hidden.word"));
+    verdict.replaceChildren(...tParts("inspect.cookie.hidden", { name: cookieName, absent }));
   } else {
     verdict.textContent = t("inspect.cookie.none", { name: cookieName });
   }
@@ -40,22 +37,24 @@ function showDocumentCookie() {
 function showToken(token) {
   const verdict = $("[data-token-verdict]");
   const payloadBox = $("[data-token-payload]");
+  const expression = () => code('localStorage.getItem("access_token")');
   if (!token) {
-    verdict.textContent = t("inspect.token.null");
+    verdict.replaceChildren(...tParts("inspect.token.null", { expression: expression() }));
     payloadBox.textContent = "null";
     return;
   }
   const characters = plural("count.characters", token.length);
   try {
     const { payload } = decodeToken(token);
+    const present = strong(t("inspect.token.present.word"));
     verdict.replaceChildren(
-      t("inspect.token.present.before"),
-      strong(t("inspect.token.present.word")),
-      t("inspect.token.present.after", { characters }),
+      ...tParts("inspect.token.present", { expression: expression(), present, characters }),
     );
     payloadBox.textContent = pretty(payload);
   } catch (error) {
-    verdict.textContent = t("inspect.token.junk", { characters, problem: error.message });
+    verdict.replaceChildren(
+      ...tParts("inspect.token.junk", { expression: expression(), characters, problem: error.message }),
+    );
     payloadBox.textContent = "";
   }
 }
@@ -84,14 +83,15 @@ function showReceived(body) {
   }
 }
 
+const request = () => code("GET /inspect/api/request");
+
 // What the fetch carried, said only once the server has told us what it received.
 function showWhatWasSent(token, body) {
   const names = body.cookies.map((cookie) => cookie.name);
-  const withToken = t(token ? "inspect.fetch.with_token" : "inspect.fetch.without_token");
-  const cookies = names.length
-    ? t("inspect.fetch.cookies", { names: names.join(", ") })
-    : t("inspect.fetch.no_cookies");
-  $("[data-fetch-auth-note]").textContent = `${withToken}${cookies}`;
+  const key = `inspect.fetch.${token ? "token" : "no_token"}.${names.length ? "cookies" : "no_cookies"}`;
+  $("[data-fetch-sentence]").replaceChildren(
+    ...tParts(key, { request: request(), names: names.join(", ") }),
+  );
 }
 
 function showTokenCheck(jwt) {
@@ -113,8 +113,8 @@ function showTokenCheck(jwt) {
 }
 
 async function showFetch(token) {
-  $("[data-fetch-auth-note]").textContent = t("inspect.fetch.pending");
-  const headers = { Accept: "application/json" };
+  $("[data-fetch-sentence]").replaceChildren(...tParts("inspect.fetch.pending", { request: request() }));
+  const headers = { ...languageHeaders, Accept: "application/json" };
   if (token) headers.Authorization = `Bearer ${sendable(token)}`;
   let body;
   try {
@@ -127,13 +127,10 @@ async function showFetch(token) {
   if (token !== storedToken()) return; // the token changed meanwhile: a newer fetch runs
   showWhatWasSent(token, body);
   showReceived(body);
-  $("[data-fetch-pid]").textContent = String(body.worker_pid);
-  const sessionVerdict = {
-    found: "inspect.session.found",
-    unknown: "inspect.session.unknown_cookie",
-    unchecked: "inspect.session.store_down",
-  }[body.session.cookie] ?? "inspect.session.unknown";
-  $("[data-fetch-session-verdict]").textContent = t(sessionVerdict);
+  const worker = { found: "found", unknown: "unknown", unchecked: "unchecked" }[body.session.cookie];
+  $("[data-fetch-worker]").textContent = t(`inspect.worker.${worker ?? "none"}`, {
+    pid: body.worker_pid,
+  });
   const parts = [];
   const sessionPart = {
     found: () => t("inspect.cost.session", { trace: describeTrace(body.trace) }),

@@ -1,6 +1,6 @@
 // The JWT login form: POST the credentials as JSON, keep the token in localStorage, go to the
 // profile. The server's field errors appear under their fields, as on the session form.
-import { t } from "./strings.js";
+import { languageHeaders, t } from "./strings.js";
 import { keepToken } from "./token.js";
 
 const form = document.querySelector("[data-jwt-login]");
@@ -44,7 +44,7 @@ async function signIn(event) {
   try {
     const response = await fetch("/jwt/api/token", {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { ...languageHeaders, "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ username, password }),
       credentials: "omit", // the token endpoint needs no cookie: show that it works without one
     });

@@ -2,7 +2,7 @@
 // server say whether it is any good. What the page says follows the server's answer: a
 // refused token is shown as refused, at the step that refused it, and its countdown stops.
 import { clearFlow, failedStep, fillTraceSummary, markAllDone, markFlow } from "./flow-marks.js";
-import { duration, t, tParts, utcTime } from "./strings.js";
+import { duration, languageHeaders, t, tParts, utcTime } from "./strings.js";
 import {
   decodeToken,
   forgetToken,
@@ -136,13 +136,20 @@ function showBody(body) {
   $("[data-me-body]").textContent = pretty(shown);
 }
 
+// A note's title and body are the user's own words, not the site's: isolated in <bdi>.
+const bdi = (text) => Object.assign(document.createElement("bdi"), { textContent: text });
+
 function setNotes(items) {
   $("[data-notes]").replaceChildren(
-    ...items.map(({ title, text, muted }) => {
+    ...items.map(({ title, text, muted, userData }) => {
       const li = document.createElement("li");
       if (muted) li.className = "muted";
-      if (title) li.append(Object.assign(document.createElement("strong"), { textContent: title }), " — ");
-      li.append(text);
+      if (title !== undefined) {
+        const strong = document.createElement("strong");
+        strong.append(bdi(title));
+        li.append(strong, " — ");
+      }
+      li.append(userData ? bdi(text) : text);
       return li;
     }),
   );
@@ -165,7 +172,7 @@ function showRefusal(message) {
 async function callApi(path, token) {
   try {
     const response = await fetch(path, {
-      headers: { Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
+      headers: { ...languageHeaders, Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
       credentials: "omit", // no cookie: the token alone must be enough
     });
     const body = await response.json().catch(() => ({}));
@@ -258,7 +265,7 @@ async function showVerified(token, decoded) {
   const list = notes.body.notes;
   setNotes(
     list.length
-      ? list.map((note) => ({ title: note.title, text: note.body }))
+      ? list.map((note) => ({ title: note.title, text: note.body, userData: true }))
       : [{ text: t("profile.notes.none"), muted: true }],
   );
 }

@@ -58,13 +58,23 @@ export function duration(totalSeconds) {
   return shown.join(", ");
 }
 
-// One format for every time the pages show, as the server writes it: 2026-11-27 12:44:02 UTC.
+// Every time the pages show, in UTC and in the page's language, as the server writes them.
+const timeFormat = new Intl.DateTimeFormat(lang, {
+  dateStyle: "medium",
+  timeStyle: "medium",
+  timeZone: "UTC",
+});
+
 export function utcTime(seconds) {
   if (typeof seconds !== "number" || !Number.isFinite(seconds)) return "—";
   const date = new Date(seconds * 1000);
   if (Number.isNaN(date.getTime())) return "—";
-  return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  return `${timeFormat.format(date)} UTC`;
 }
+
+// Sent with every fetch, so the server answers in the page's language even where no cookie
+// goes along (the JWT calls omit them on purpose).
+export const languageHeaders = { "Accept-Language": lang };
 
 export function ms(value) {
   return typeof value === "number" ? value.toFixed(3) : "?";

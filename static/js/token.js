@@ -1,6 +1,6 @@
 // The token in this browser: reading it (no key needed, which is the point), and asking the
 // server about it (only the server, holding the key, can tell whether it is genuine).
-import { plural, t } from "./strings.js";
+import { languageHeaders, plural, t } from "./strings.js";
 
 export const TOKEN_KEY = "access_token";
 // What became of the token this browser last forgot on purpose, so the signed-out notice can say
@@ -123,7 +123,7 @@ async function askServer(token) {
   if (!token) return { token, state: "none" };
   try {
     const response = await fetch("/jwt/api/check?trace=1", {
-      headers: { Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
+      headers: { ...languageHeaders, Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
       credentials: "omit", // no cookie: the token alone must be enough
     });
     if (!response.ok) return { token, state: "unreachable" };

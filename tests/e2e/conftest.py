@@ -84,19 +84,30 @@ def problems(page, base) -> Problems:
     return Problems(page, base)
 
 
-def session_login(page, base: str, username: str = "alice") -> None:
+# The forms' words, in each language the site speaks.
+FORM_WORDS = {
+    "en": {"username": "Username", "password": "Password", "sign in": "Sign in",
+           "get a token": "Sign in and get a token"},
+    "ko": {"username": "아이디", "password": "비밀번호", "sign in": "로그인",
+           "get a token": "로그인하고 토큰 받기"},
+}  # fmt: skip
+
+
+def session_login(page, base: str, username: str = "alice", language: str = "en") -> None:
+    words = FORM_WORDS[language]
     page.goto(f"{base}/session/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORDS[username])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label(words["username"]).fill(username)
+    page.get_by_label(words["password"]).fill(DEMO_PASSWORDS[username])
+    page.get_by_role("button", name=words["sign in"], exact=True).click()
     page.wait_for_url(f"{base}/session/profile")
 
 
-def jwt_login(page, base: str, username: str = "alice") -> None:
+def jwt_login(page, base: str, username: str = "alice", language: str = "en") -> None:
+    words = FORM_WORDS[language]
     page.goto(f"{base}/jwt/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORDS[username])
-    page.get_by_role("button", name="Sign in and get a token").click()
+    page.get_by_label(words["username"]).fill(username)
+    page.get_by_label(words["password"]).fill(DEMO_PASSWORDS[username])
+    page.get_by_role("button", name=words["get a token"]).click()
     page.wait_for_url(f"{base}/jwt/profile")
 
 

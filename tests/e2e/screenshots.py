@@ -17,6 +17,8 @@ from tests.e2e.server import CHROMIUM_ARGS, find_chromium, start_live_server
 from tests.helpers import tampered
 
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+# The Korean pages too (file names end in -ko), in a browser whose language is Korean.
+KOREAN_PAGES = ("home", "session-profile", "jwt-profile", "jwt-profile-refused", "inspect-both")
 # (file name, path, state: None, "session", "jwt", "both", "tampered" or "signed out")
 PAGES = [
     ("home", "/", None),
@@ -48,24 +50,38 @@ def take_screenshots(out_dir: Path) -> list[Path]:
         server = start_live_server(Path(workdir))
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            for tag, (width, height) in VIEWPORTS.items():
-                for name, path, state in PAGES:
-                    context = browser.new_context(viewport={"width": width, "height": height})
-                    page = context.new_page()
-                    if state in ("session", "both"):
-                        session_login(page, server.url)
-                    if state in ("jwt", "both", "tampered", "signed out"):
-                        jwt_login(page, server.url)
-                    if state == "tampered":
-                        plant_token(page, server.url, tampered(storage_token(page)))
-                    if state == "signed out":
-                        page.get_by_role("button", name="Sign out (forget the token)").click()
-                    page.goto(f"{server.url}{path}")
-                    page.wait_for_load_state("networkidle")
-                    target = out_dir / f"{name}-{tag}.png"
-                    page.screenshot(path=target, full_page=True)
-                    saved.append(target)
-                    context.close()
+            runs = [
+                (tag, size, name, path, state, "en")
+                for tag, size in VIEWPORTS.items()
+                for name, path, state in PAGES
+            ]
+            runs += [
+                (tag, size, name, path, state, "ko")
+                for tag, size in VIEWPORTS.items()
+                for name, path, state in PAGES
+                if name in KOREAN_PAGES
+            ]
+            for tag, (width, height), name, path, state, language in runs:
+                context = browser.new_context(
+                    viewport={"width": width, "height": height},
+                    locale="ko-KR" if language == "ko" else "en-US",
+                )
+                page = context.new_page()
+                if state in ("session", "both"):
+                    session_login(page, server.url, language=language)
+                if state in ("jwt", "both", "tampered", "signed out"):
+                    jwt_login(page, server.url, language=language)
+                if state == "tampered":
+                    plant_token(page, server.url, tampered(storage_token(page)))
+                if state == "signed out":
+                    page.locator("[data-jwt-logout]").click()
+                page.goto(f"{server.url}{path}")
+                page.wait_for_load_state("networkidle")
+                suffix = "-ko" if language == "ko" else ""
+                target = out_dir / f"{name}{suffix}-{tag}.png"
+                page.screenshot(path=target, full_page=True)
+                saved.append(target)
+                context.close()
         finally:
             browser.close()
             server.stop()

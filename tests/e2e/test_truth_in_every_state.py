@@ -123,8 +123,8 @@ def test_inspect_names_the_cookies_a_fetch_carried_only_when_it_carried_some(pag
     jwt_login(page, base)
     page.context.clear_cookies()
     page.goto(f"{base}/inspect")
-    note = page.locator("[data-fetch-auth-note]")
-    expect(note).to_contain_text("with the token added to an Authorization header")
+    note = page.locator("[data-fetch-sentence]")
+    expect(note).to_contain_text("adding the token to an Authorization header itself")
     expect(note).to_contain_text("the browser had no cookie for this site to add")
     session_login(page, base)
     page.goto(f"{base}/inspect")
@@ -193,7 +193,7 @@ def test_inspect_says_a_session_cookie_named_no_session(page, context, base):
     expect(page.locator("[data-server-session]")).to_contain_text("this store has no session")
     # A shared store's miss means the session is gone, so the server had the browser delete
     # the dead cookie: the page's own fetch, a moment later, carried none.
-    expect(page.locator("[data-fetch-auth-note]")).to_contain_text("had no cookie")
+    expect(page.locator("[data-fetch-sentence]")).to_contain_text("had no cookie")
     assert "lab_session" not in {cookie["name"] for cookie in context.cookies()}
 
 
