@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from babel.units import format_unit
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import format_datetime, get_locale, gettext, ngettext
 
 
 def mask_secret(value: str | None, keep: int = 6) -> str:
     """Show the first few characters and the length: `abcdef… (43 chars)`."""
     if value is None:
         return ""
-    if len(value) <= keep:
-        return "…" + f" ({len(value)} chars)"
-    return f"{value[:keep]}… ({len(value)} chars)"
+    length = ngettext("(%(num)d char)", "(%(num)d chars)", len(value))
+    shown = value[:keep] if len(value) > keep else ""
+    return f"{shown}… {length}"
 
 
 def describe_cookie(value: str | None) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import get_locale
 
 LANGUAGES = {"en": "English", "ko": "한국어"}
@@ -27,7 +27,8 @@ def requested_language() -> str | None:
 
 
 def select_language() -> str:
-    """Flask-Babel's locale selector."""
+    """Flask-Babel's locale selector: called once per request, and only if it translates."""
+    g.language_chosen = True
     explicit = requested_language()
     if explicit:
         return explicit
@@ -47,8 +48,21 @@ def current_language() -> str:
     return str(get_locale())
 
 
+def language_cookie_in_browser() -> bool:
+    """Whether, once this response arrives, the browser holds the `lang` cookie."""
+    return LANG_COOKIE in request.cookies or requested_language() is not None
+
+
 def remember_choice(response: Response) -> Response:
-    """After `?lang=`, keep the choice in a plain preference cookie (readable by page scripts)."""
+    """After `?lang=`, keep the choice in a plain preference cookie (readable by page scripts).
+
+    Every response with translated words says which language it is in and what chose it, so
+    that no cache hands a Korean page to an English reader. A response with none (`/api/ping`,
+    static files) stays as it was.
+    """
+    if g.get("language_chosen"):
+        response.headers["Content-Language"] = current_language()
+        response.vary.update(("Accept-Language", "Cookie"))
     chosen = requested_language()
     if chosen and request.cookies.get(LANG_COOKIE) != chosen:
         response.set_cookie(

@@ -11,7 +11,7 @@ of the page's language ({"one": ..., "other": ...}), chosen in the browser by In
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 
 def plural(singular: str, plural_form: str) -> dict[str, str]:
@@ -124,7 +124,7 @@ def page_strings() -> dict:
             'The session cookie "{name}" is {absent} here, although the server received it with '
             "this very page load: it exists, but JavaScript cannot read it."
         ),
-        "inspect.cookie.hidden.word": _("absent"),
+        "inspect.cookie.hidden.word": pgettext("not visible to scripts", "absent"),
         "inspect.cookie.none": _(
             'No session cookie "{name}" here, and the server did not receive one either: you are '
             "not signed in with a session."
@@ -133,7 +133,7 @@ def page_strings() -> dict:
         "inspect.token.present": _(
             "{expression} is {present} ({characters}), and its payload decodes without any key:"
         ),
-        "inspect.token.present.word": _("present"),
+        "inspect.token.present.word": pgettext("kept in the browser", "present"),
         "inspect.token.junk": _("{expression} holds {characters}, but it is not a JWT: {problem}."),
         "inspect.fetch.pending": _("The script is calling {request}…"),
         "inspect.fetch.token.cookies": _(

@@ -27,6 +27,14 @@ from sqlalchemy.engine import Engine
 RECENT_LIMIT = 200  # per scheme and per process; old samples fall off the end
 MAX_STATEMENTS_SHOWN = 20
 
+# Each session store as the pages name it; `store_kind` stays the configuration's word.
+STORE_NAMES = {"sql": _("SQL"), "redis": "Redis", "memory": _("in-memory")}
+
+
+def store_name(kind: str | None) -> str | None:
+    """The page-language name of a store kind (`sql`, `redis`, `memory`)."""
+    return str(STORE_NAMES.get(kind, kind)) if kind else None
+
 
 @dataclass
 class TraceStep:
@@ -75,6 +83,10 @@ class RequestTrace:
     diagnostic: bool = False  # a request that is not one scheme's ordinary use: no medians
 
     @property
+    def store_name(self) -> str | None:
+        return store_name(self.store_kind)
+
+    @property
     def sql_count(self) -> int:
         return self.sql_reads + self.sql_writes
 
@@ -107,6 +119,7 @@ class RequestTrace:
             "auth_ms": round(self.auth_ms, 3),
             "store": {
                 "kind": self.store_kind,
+                "name": self.store_name,
                 "reads": self.store_reads,
                 "writes": self.store_writes,
                 "ms": round(self.store_ms, 3),

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.i18n import LANG_COOKIE
 from app.models import SessionRecord
-from harness.actions import SESSION_COOKIE, JwtActions, SessionActions
+from harness.actions import SESSION_COOKIE, JwtActions, SessionActions, csrf_token_from
+from tests.helpers import forge, good_claims
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = PROJECT_ROOT / "app" / "translations"
@@ -27,18 +28,20 @@ HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 # Words a Korean page keeps in Latin letters: names of technologies, headers, claims, DevTools'
 # own menus, and the demo accounts. Anything else in Latin letters is English left untranslated.
 TECHNICAL = {
-    "jwt", "json", "web", "token", "httponly", "samesite", "secure", "lax", "devtools",
-    "application", "storage", "cookies", "local", "console", "network", "headers", "request",
-    "timing", "cookie", "path", "null",
+    "jwt", "json", "httponly", "samesite", "secure", "lax", "devtools",
+    "application", "storage", "cookies", "local", "console", "network", "headers",
+    "timing", "cookie", "path", "null", "denylist",
     "authorization", "bearer", "localstorage", "hmac", "hs256", "base64url", "sql", "redis",
-    "memory", "csrf", "xss", "api", "db", "exp", "iat", "iss", "aud", "sub", "scrypt", "flask",
-    "login", "session", "ok", "http", "https", "post", "get", "delete", "utc", "alice", "bob",
-    "wonderland", "builder", "fetch", "ttl", "kib", "set", "server", "www", "authenticate", "ms",
-    "pid", "lab", "inspect", "check", "flask-login", "flask-session", "header", "payload",
+    "csrf", "xss", "api", "db", "exp", "iat", "iss", "aud", "sub", "jti", "scrypt", "flask",
+    "ok", "http", "https", "post", "get", "delete", "utc", "alice", "bob",
+    "wonderland", "builder", "fetch", "ttl", "kib", "www", "authenticate", "ms",
+    "pid", "flask-login", "flask-session", "header", "payload",
     "signature",
     # SQL the trace quotes: the one statement of the data step, on the notes table.
     "select", "notes",
 }  # fmt: skip
+# Names of several words, kept whole: their words alone would be English left untranslated.
+TECHNICAL_PHRASES = ("JSON Web Token", "Request Headers")
 
 PAGES = [
     ("/", None),
@@ -90,8 +93,19 @@ def visible_text(html: str) -> list[str]:
 
 
 def english_words_left(chunks: list[str]) -> list[str]:
-    words = re.findall(r"[A-Za-z][A-Za-z0-9'-]{2,}", " ".join(chunks))
-    return sorted({w for w in words if w.lower().strip("'-") not in TECHNICAL})
+    text = " ".join(chunks)
+    for phrase in TECHNICAL_PHRASES:
+        text = text.replace(phrase, " ")
+    text = re.sub(r"(?<![\w.])/[\w/.-]+", " ", text)  # URL paths: /jwt/api/check
+    text = re.sub(r"\w+_\w+", " ", text)  # identifiers: lab_session, access_token
+    words = re.findall(r"[A-Za-z][A-Za-z0-9'-]{2,}", text)
+
+    def technical(word: str) -> bool:
+        word = word.lower().strip("'-")
+        letters = word.rstrip("0123456789")  # "ID1": a label run into its value
+        return word in TECHNICAL or letters in TECHNICAL or len(letters) < 3
+
+    return sorted({w for w in words if not technical(w)})
 
 
 def fetch(app, path: str, state: str | None, **headers):
@@ -106,6 +120,7 @@ def test_every_page_answers_in_korean_when_the_browser_asks_for_it(app, path, st
     response = fetch(app, path, state, **{"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"})
     html = response.get_data(as_text=True)
     assert '<html lang="ko">' in html
+    assert not re.search(r"&lt;/?(code|strong|em|a)\b", html), "markup escaped into text"
     title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     assert HANGUL.search(title), title
     for heading in re.findall(r"<h[12][^>]*>(.*?)</h[12]>", html, re.S):
@@ -177,11 +192,117 @@ def test_choosing_a_language_never_touches_the_session(app, client):
 
 
 def test_inspect_explains_the_language_cookie_honestly(client):
+    html = client.get("/inspect", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "data-lang-cookie-explained" not in html  # no choice made: no such cookie
+    # The response that sets the cookie explains it already: its scripts see it at once.
     html = client.get("/inspect?lang=en").get_data(as_text=True)
-    assert "data-lang-cookie-explained" not in html  # the choice is only now being set
+    assert "data-lang-cookie-explained" in html
     html = client.get("/inspect").get_data(as_text=True)
     assert "is your language choice" in html and "not an authentication cookie" in html
     assert "Not an authentication cookie" in html  # its note in the list of received cookies
+
+
+KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9"}
+
+
+def assert_korean_page(response, status: int) -> list[str]:
+    """The response is a whole Korean page, with no English left in what a visitor reads."""
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert '<html lang="ko">' in html
+    chunks = visible_text(html)
+    assert english_words_left(chunks) == [], chunks
+    return chunks
+
+
+def test_every_store_has_one_korean_name_everywhere_it_is_shown(make_app):
+    """The profile, its trace and /inspect name the store the same way, in the page's language."""
+    app = make_app(SESSION_STORE="memory")
+    client = app.test_client()
+    SessionActions(client).login()
+    profile = " ".join(assert_korean_page(client.get("/session/profile", headers=KOREAN), 200))
+    assert "인메모리" in profile and "memory" not in profile
+    inspect = " ".join(assert_korean_page(client.get("/inspect", headers=KOREAN), 200))
+    assert "인메모리" in inspect and "memory" not in inspect
+    fetched = client.get("/inspect/api/request", headers=KOREAN).get_json()
+    assert fetched["session"]["store"] == "memory"  # the API keeps the configuration's word
+    assert fetched["trace"]["store"] == {**fetched["trace"]["store"], "name": "인메모리"}
+    assert client.get("/session/api/me").get_json()["store"] == "memory"
+
+
+def test_flashes_and_form_errors_are_korean(client):
+    page = client.get("/account/signup", headers=KOREAN)
+    token = csrf_token_from(page.get_data(as_text=True))
+    short = client.post(
+        "/account/signup",
+        data={"username": "김민수", "password": "short", "csrf_token": token},
+        headers=KOREAN,
+    )
+    assert re.search(
+        r"비밀번호는 \d+자 이상이어야 합니다\.", " ".join(assert_korean_page(short, 400))
+    )
+    created = client.post(
+        "/account/signup",
+        data={"username": "김민수", "password": "a-long-enough-password", "csrf_token": token},
+        headers=KOREAN,
+        follow_redirects=True,
+    )
+    assert "계정을 만들었습니다" in " ".join(assert_korean_page(created, 200))
+    wrong = SessionActions(client).login("김민수", "not-the-password", headers=KOREAN)
+    assert "아이디나 비밀번호가 틀렸습니다." in " ".join(assert_korean_page(wrong, 401))
+    stale = client.post(
+        "/session/login",
+        data={"username": "김민수", "password": "x", "csrf_token": "stale"},
+        headers=KOREAN,
+    )
+    assert "이 폼은 만료되었습니다" in " ".join(assert_korean_page(stale, 400))
+    SessionActions(client).login("김민수", "a-long-enough-password")
+    page = client.get("/session/profile", headers=KOREAN)
+    out = client.post(
+        "/session/logout",
+        data={"csrf_token": csrf_token_from(page.get_data(as_text=True))},
+        headers=KOREAN,
+        follow_redirects=True,
+    )
+    assert "로그아웃했습니다." in " ".join(assert_korean_page(out, 200))
+
+
+def test_error_pages_are_korean(make_app, client):
+    assert_korean_page(client.put("/", headers=KOREAN), 405)
+    too_big = client.post("/session/login", data={"username": "x" * 70_000}, headers=KOREAN)
+    assert "한도는 64 KiB입니다" in " ".join(assert_korean_page(too_big, 413))
+    from harness.servers import free_port
+
+    down = make_app(SESSION_STORE="redis", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    browser = down.test_client()
+    browser.set_cookie(SESSION_COOKIE, "A" * 43)
+    assert_korean_page(browser.get("/session/profile", headers=KOREAN), 503)
+
+
+def test_masked_values_give_their_length_in_the_pages_language(client):
+    SessionActions(client).login()
+    korean = client.get("/session/profile?lang=ko").get_data(as_text=True)
+    english = client.get("/session/profile?lang=en").get_data(as_text=True)
+    assert re.search(r"… \(\d+자\)", korean) and "chars)" not in korean
+    assert re.search(r"… \(\d+ chars\)", english)
+
+
+def test_a_refusal_never_quotes_pyjwt_in_english(app, client):
+    key = app.config["JWT_SECRET_KEY"]
+    for claims in (good_claims(sub=1), good_claims(jti=7)):
+        body = client.get(
+            "/jwt/api/check", headers={"Authorization": f"Bearer {forge(claims, key)}", **KOREAN}
+        ).get_json()
+        assert body["valid"] is False and HANGUL.search(body["reason"]), body
+        assert english_words_left([body["reason"]]) == [], body["reason"]
+
+
+def test_each_translated_response_names_its_language_for_caches(client):
+    korean = client.get("/", headers=KOREAN)
+    assert korean.headers["Content-Language"] == "ko"
+    assert {"Accept-Language", "Cookie"} <= set(korean.vary)
+    assert client.get("/?lang=en").headers["Content-Language"] == "en"
+    assert "Content-Language" not in client.get("/api/ping").headers  # nothing translated
 
 
 def test_times_are_written_for_the_pages_language(client):
@@ -239,15 +360,20 @@ def test_the_catalog_holds_exactly_the_messages_the_code_and_templates_use(tmp_p
     subprocess.run(
         [
             sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-            "-k", "lazy_gettext", "-k", "plural:1,2", "--omit-header", "-o", str(out), ".",
+            "-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2", "-k", "plural:1,2",
+            "--omit-header", "-o", str(out), ".",
         ],
         cwd=PROJECT_ROOT, check=True, capture_output=True,
     )  # fmt: skip
-    with open(out, "rb") as handle:
-        extracted = {
-            m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(handle) if m.id
+
+    def keys(messages) -> set:
+        return {
+            (m.context, m.id if isinstance(m.id, str) else tuple(m.id)) for m in messages if m.id
         }
-    translated = {m.id if isinstance(m.id, str) else tuple(m.id) for m in catalog("ko") if m.id}
+
+    with open(out, "rb") as handle:
+        extracted = keys(read_po(handle))
+    translated = keys(catalog("ko"))
     assert extracted - translated == set(), "run `make messages` and translate the new messages"
     assert translated - extracted == set(), "run `make messages` to drop stale messages"
 
@@ -259,7 +385,7 @@ def test_the_compiled_catalog_matches_its_source():
 
     def as_dict(messages) -> dict:
         return {
-            (m.id if isinstance(m.id, str) else tuple(m.id)): (
+            (m.context, m.id if isinstance(m.id, str) else tuple(m.id)): (
                 m.string if isinstance(m.string, str) else tuple(m.string)
             )
             for m in messages

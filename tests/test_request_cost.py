@@ -138,7 +138,7 @@ def test_pages_show_this_requests_measured_steps(client, session_auth):
     home = client.get("/").get_data(as_text=True)
     assert "lit by this page load, measured" in home
     assert re.search(
-        r"session auth took [\d.]+ ms, with\s+1 read and\s+0 writes in the sql store", home
+        r"session auth took [\d.]+ ms, with\s+1 read and\s+0 writes in the SQL store", home
     )
 
 

@@ -6,19 +6,15 @@ import os
 
 from flask import Blueprint, current_app, jsonify, render_template, request, session
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _
 from flask_login import current_user
 
 from app.display import describe_authorization, mask_secret, utc_time
 from app.flows import JWT_USAGE, SESSION_USAGE
-from app.i18n import LANG_COOKIE
+from app.i18n import LANG_COOKIE, language_cookie_in_browser
 from app.jwt_auth.tokens import check_bearer_token
-from app.tracing import RequestTrace, current_trace, recent_auth_costs
+from app.tracing import RequestTrace, current_trace, recent_auth_costs, store_name
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
-
-
-STORE_NAMES = {"sql": _("SQL"), "redis": "Redis", "memory": _("in-memory")}
 
 
 def cookie_notes() -> dict[str, str]:
@@ -54,6 +50,7 @@ def session_view() -> dict:
         return {
             "authenticated": False,
             "store": current_app.config["SESSION_STORE"],
+            "store_name": store_name(current_app.config["SESSION_STORE"]),
             # "none", "malformed", "unchecked" (store down) or "unknown" (no such session)
             "cookie": session.cookie_state,
         }
@@ -63,6 +60,7 @@ def session_view() -> dict:
         "authenticated": True,
         "cookie": session.cookie_state,
         "store": record["store"],
+        "store_name": record["store_name"],
         "key": mask_secret(record["key"], keep=14),
         "expiry": utc_time(expiry) if expiry else None,
         "username": current_user.username,
@@ -98,7 +96,7 @@ def index():
         cookie_name=current_app.config["SESSION_COOKIE_NAME"],
         pre_login_cookie=current_app.config["PRE_LOGIN_COOKIE_NAME"],
         lang_cookie=LANG_COOKIE,
-        store_names=STORE_NAMES,
+        lang_cookie_in_browser=language_cookie_in_browser(),
         costs=recent_auth_costs(current_app),
         worker_pid=os.getpid(),
         store_kind=current_app.config["SESSION_STORE"],

@@ -6,6 +6,7 @@ import os
 
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import lazy_gettext as _
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,7 +40,7 @@ COMPARISON = (
     {
         "question": _("Does each request need the database?"),
         "session": (
-            _("Always"),
+            lazy_pgettext("comparison", "Always"),
             _("every request looks the session up in the store (SQL or Redis)"),
         ),
         "jwt": (_("Only for other data"), _("who you are is in the signed payload; no lookup")),
@@ -51,8 +52,14 @@ COMPARISON = (
     },
     {
         "question": _("Can the client read the auth data?"),
-        "session": (_("No"), _("the cookie is HttpOnly, and it holds only an ID")),
-        "jwt": (_("Yes"), _("anyone holding the token can decode its payload")),
+        "session": (
+            lazy_pgettext("comparison", "No"),
+            _("the cookie is HttpOnly, and it holds only an ID"),
+        ),
+        "jwt": (
+            lazy_pgettext("comparison", "Yes"),
+            _("anyone holding the token can decode its payload"),
+        ),
         "see": ("inspect.index", "js-reads"),
         "labs": (("jwt_auth.profile", "token-heading", _("the decoded token")),),
     },

@@ -45,7 +45,7 @@ from app.extensions import db
 from app.logs import one_line
 from app.models import SessionRecord
 from app.sessionless import is_sessionless
-from app.tracing import current_trace, record_sql, store_call
+from app.tracing import current_trace, record_sql, store_call, store_name
 
 # What a broken store raises: the request goes on without a session instead of failing.
 STORE_ERRORS = (SQLAlchemyError, RedisError)
@@ -246,6 +246,7 @@ class LabSessionInterface(ServerSideSessionInterface):
         """What the store holds for this request's session, as already loaded (no new query)."""
         return {
             "store": self.store_kind,
+            "store_name": store_name(self.store_kind),
             "key": self._get_store_id(session.sid) if session.stored else None,
             "expiry": session.store_expiry,
         }
@@ -261,9 +262,9 @@ class LabSessionInterface(ServerSideSessionInterface):
             elapsed = trace.store_ms - before
             trace.auth_ms += elapsed
             outcome = (
-                gettext("%(kind)s store, hit", kind=self.store_kind)
+                gettext("%(kind)s store, hit", kind=store_name(self.store_kind))
                 if record is not None
-                else gettext("%(kind)s store, miss", kind=self.store_kind)
+                else gettext("%(kind)s store, miss", kind=store_name(self.store_kind))
             )
             trace.add("store_lookup", gettext("Session looked up in the store"), elapsed, outcome)
         return record

@@ -56,7 +56,7 @@ export function describeTrace(trace) {
   return t("trace.line", {
     ms: ms(trace.auth_ms),
     store: store.kind
-      ? t("trace.store", { kind: store.kind, reads: plural("count.reads", store.reads) })
+      ? t("trace.store", { kind: store.name, reads: plural("count.reads", store.reads) })
       : t("trace.no_store"),
     reads: plural("count.reads", sql.reads),
     writes: plural("count.writes", sql.writes),
@@ -72,7 +72,7 @@ export function fillTraceSummary(list, request, trace) {
     [t(auth, { request }), `${ms(trace.auth_ms)} ms`],
     [
       t("summary.store"),
-      store.kind ? `${store.kind}: ${plural("count.reads", store.reads)}` : t("summary.store.none"),
+      store.kind ? `${store.name}: ${plural("count.reads", store.reads)}` : t("summary.store.none"),
     ],
     [
       t("summary.sql"),

@@ -70,12 +70,19 @@ function showReceived(body) {
   list.replaceChildren();
   if (body.cookies.length === 0) list.append(listItem(t("inspect.cookie_header.none")));
   for (const cookie of body.cookies) {
-    const item = listItem("Cookie ", code(cookie.name), " = ", code(cookie.masked));
+    const item = listItem(code(cookie.name), " = ", code(cookie.masked));
+    if (cookie.note) {
+      const note = document.createElement("span");
+      note.className = "muted";
+      note.textContent = ` (${cookie.note})`;
+      item.append(note);
+    }
     if (cookie.name === cookieName) item.className = "sends-session";
     list.append(item);
   }
   if (body.authorization.present) {
-    const item = listItem(`Authorization: ${body.authorization.scheme} `, code(body.authorization.masked));
+    const { scheme, masked } = body.authorization;
+    const item = listItem(code("Authorization"), ": ", code(`${scheme} ${masked}`));
     item.className = "sends-jwt";
     list.append(item);
   } else {
@@ -85,12 +92,22 @@ function showReceived(body) {
 
 const request = () => code("GET /inspect/api/request");
 
+// Cookie names as code, separated as the page's language lists things: "a, b and c".
+function codeList(names) {
+  const span = document.createElement("span");
+  const listed = new Intl.ListFormat(document.documentElement.lang, { type: "conjunction" });
+  for (const part of listed.formatToParts(names)) {
+    span.append(part.type === "element" ? code(part.value) : part.value);
+  }
+  return span;
+}
+
 // What the fetch carried, said only once the server has told us what it received.
 function showWhatWasSent(token, body) {
   const names = body.cookies.map((cookie) => cookie.name);
   const key = `inspect.fetch.${token ? "token" : "no_token"}.${names.length ? "cookies" : "no_cookies"}`;
   $("[data-fetch-sentence]").replaceChildren(
-    ...tParts(key, { request: request(), names: names.join(", ") }),
+    ...tParts(key, { request: request(), names: codeList(names) }),
   );
 }
 

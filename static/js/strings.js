@@ -55,7 +55,8 @@ export function duration(totalSeconds) {
   if (parts.hours) shown.push(unit(parts.hours, "hour"));
   if (parts.minutes) shown.push(unit(parts.minutes, "minute"));
   if (parts.seconds || shown.length === 0) shown.push(unit(parts.seconds, "second"));
-  return shown.join(", ");
+  // Joined as the language joins units: "14 minutes, 59 seconds", "14분 59초".
+  return new Intl.ListFormat(lang, { type: "unit", style: "long" }).format(shown);
 }
 
 // Every time the pages show, in UTC and in the page's language, as the server writes them.

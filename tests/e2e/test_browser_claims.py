@@ -99,7 +99,8 @@ def test_inspect_shows_both_columns_when_signed_in_under_both(page, base):
     expect(page.locator("[data-server-session]")).to_contain_text("alice")
     expect(page.locator("[data-token-payload]")).to_contain_text('"username": "bob"')
     received = page.locator("[data-fetch-received]")
-    expect(received).to_contain_text(f"Cookie {SESSION_COOKIE}")
+    expect(received).to_contain_text(f"{SESSION_COOKIE} = ")
+    expect(received).to_contain_text("(the session ID: a random key into the server's store)")
     expect(received).to_contain_text("Authorization: Bearer")
     expect(page.locator("[data-server-jwt-verdict]")).to_contain_text("verified your token for bob")
     # The navigation itself carried the cookie but no token.

@@ -1,9 +1,11 @@
 """The main journeys in Korean, in a real Chromium whose language is Korean: both sign-ins,
-/inspect in every state, the JWT profile with a refused token. Every page, including what its
+/inspect in every state, the JWT profile with a refused token, the notices that count down
+and follow other tabs. Every page, including what its
 modules write, must read as Korean, with the same checks as in English."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 
@@ -65,24 +67,31 @@ def assert_fits_a_phone(page, label: str) -> None:
 STATES = {
     "signed out": [],
     "session": ["session"],
+    "jwt": ["jwt"],
     "both": ["session", "jwt"],
     "refused": ["refused"],
     "junk": ["junk"],
 }
 PAGES = [
     ("/", "signed out"),
+    ("/", "session"),
+    ("/", "jwt"),
     ("/", "both"),
     ("/", "refused"),
     ("/session/login", "signed out"),
     ("/session/profile", "session"),
     ("/jwt/login", "signed out"),
     ("/jwt/profile", "signed out"),
+    ("/jwt/profile", "jwt"),
     ("/jwt/profile", "both"),
     ("/jwt/profile", "refused"),
     ("/jwt/profile", "junk"),
     ("/inspect", "signed out"),
+    ("/inspect", "session"),
+    ("/inspect", "jwt"),
     ("/inspect", "both"),
     ("/inspect", "refused"),
+    ("/inspect", "junk"),
     ("/account/signup", "signed out"),
 ]
 
@@ -114,7 +123,7 @@ def test_a_refused_token_is_explained_in_korean(page, base, live_server):
     )
     page.goto(f"{base}/jwt/profile")
     refusal = page.locator("[data-refusal]")
-    expect(refusal).to_contain_text("2b단계(클레임)")
+    expect(refusal).to_contain_text("2b단계(클레임 확인)")
     expect(refusal).to_contain_text("토큰이 만료되었습니다")
     expect(page.locator("[data-jwt-status]")).to_have_text("JWT: 거부됨")
     expect(page.locator("[data-countdown]")).to_contain_text("만료됨")
@@ -131,3 +140,43 @@ def test_the_switch_changes_the_language_and_keeps_the_page(page, base):
     page.get_by_role("navigation", name="Language").get_by_role("link", name="한국어").click()
     expect(page.locator("html")).to_have_attribute("lang", "ko")
     expect(page.locator("[data-session-status]")).to_have_text("세션: alice")
+
+
+def test_the_signed_out_notice_counts_down_in_korean(page, base, live_server):
+    now = int(time.time())
+    plant_token(page, base, server_token(live_server, iat=now, exp=now + 75))
+    page.goto(f"{base}/jwt/profile")
+    page.get_by_role("button", name="로그아웃(토큰 잊기)").click()
+    validity = page.locator("[data-signed-out-validity]")
+    expect(validity).to_contain_text("동안 유효합니다")
+    # Korean joins the units with a space: "1분 14초", never "1분, 14초".
+    assert re.search(r"\d+분 \d+초 동안", validity.inner_text()), validity.inner_text()
+    assert_reads_as_korean(page, "signed-out notice")
+
+
+def test_other_tabs_are_told_in_korean(context, base):
+    watcher = context.new_page()
+    watcher.goto(f"{base}/jwt/profile")
+    session_tab = context.new_page()
+    korean_session_login(session_tab, base)
+    session_watcher = context.new_page()
+    session_watcher.goto(f"{base}/session/profile")
+    actor = context.new_page()
+    korean_jwt_login(actor, base)
+    expect(watcher.locator("[data-jwt-status]")).to_have_text("JWT: alice")
+    actor.get_by_role("button", name="로그아웃(토큰 잊기)").click()
+    expect(watcher.locator("[data-signed-out-elsewhere]")).to_contain_text("다른 탭에서")
+    expect(watcher.locator("[data-signed-out-validity]")).to_contain_text("동안 유효합니다")
+    assert_reads_as_korean(watcher, "token removed in another tab")
+    session_tab.get_by_role("button", name="로그아웃").click()
+    expect(session_watcher.locator("[data-session-status]")).to_have_text("세션: 없음")
+    expect(session_watcher.locator("[data-session-changed]")).to_contain_text("세션")
+    assert_reads_as_korean(session_watcher, "session ended in another tab")
+
+
+def test_inspect_explains_each_cookie_a_fetch_carried_in_korean(page, base):
+    page.goto(f"{base}/inspect?lang=ko")
+    expect(page.locator("[data-lang-cookie-explained]")).to_be_visible()  # set just now
+    received = page.locator("[data-fetch-received]")
+    expect(received).to_contain_text("언어")  # the note on the lang cookie, in Korean
+    assert_reads_as_korean(page, "/inspect after choosing Korean")
