@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 from pathlib import Path
 
@@ -82,3 +83,25 @@ def test_session_cleanup_deletes_only_expired_records(app, runner):
     with app.app_context():
         left = set(db.session.execute(select(SessionRecord.session_id)).scalars())
     assert left == {"session:live"}
+
+
+def test_migrating_inside_a_running_process_leaves_the_apps_log_on(make_app, tmp_path):
+    """Alembic's env.py configures logging from alembic.ini; it must not switch off the loggers
+    that already exist, or the app's own warnings (a store outage) vanish after a migration."""
+    from flask_migrate import upgrade
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migrated-here.sqlite3'}")
+    logger = app.logger  # it exists before the migration, as in a process that already served
+    with app.app_context():
+        upgrade()
+    heard: list[logging.LogRecord] = []
+    listener = logging.Handler()
+    listener.emit = heard.append
+    logging.getLogger().addHandler(listener)
+    try:
+        logger.warning("still heard after the migration")
+    finally:
+        logging.getLogger().removeHandler(listener)
+    assert [r.getMessage() for r in heard] == ["still heard after the migration"]
+    with app.app_context():
+        db.engine.dispose()
