@@ -30,7 +30,7 @@ from app.session_auth.routes import bp as session_bp
 from app.session_auth.store import create_session_store
 from app.sessionless import declare_app_sessionless
 from app.static_files import serve_static_files, static_digest
-from app.tracing import init_tracing, store_name
+from app.tracing import init_tracing
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC_ROOT = PROJECT_ROOT / "static"
@@ -172,7 +172,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["utc_time"] = utc_time
     app.jinja_env.filters["duration"] = format_duration
-    app.jinja_env.filters["store_name"] = store_name
     # What a user typed (a name, a note) is data, not the site's words: isolated for
     # right-to-left text, and told apart from the interface by the language tests.
     app.jinja_env.filters["bdi"] = lambda value: Markup("<bdi>%s</bdi>") % value

@@ -39,11 +39,18 @@ class SessionActions:
 
     def login(self, username="alice", password=None, **kwargs):
         page = self.client.get("/session/login")
-        token = csrf_token_from(page.get_data(as_text=True))
+        return self.submit_login(page.get_data(as_text=True), username, password, **kwargs)
+
+    def submit_login(self, form_page: str, username="alice", password=None, **kwargs):
+        """Send the sign-in form of a page fetched earlier: one left open, or another tab's."""
         password = DEMO_PASSWORDS.get(username, "") if password is None else password
         return self.client.post(
             "/session/login",
-            data={"username": username, "password": password, "csrf_token": token},
+            data={
+                "username": username,
+                "password": password,
+                "csrf_token": csrf_token_from(form_page),
+            },
             **kwargs,
         )
 

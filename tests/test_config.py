@@ -87,14 +87,15 @@ def test_production_starts_with_strong_keys_and_secure_cookies(tmp_path, monkeyp
     assert "Strict-Transport-Security" in app.test_client().get("/").headers
 
 
-def test_wsgi_refuses_to_start_with_a_clear_message(tmp_path):
+def import_wsgi(tmp_path, **environment) -> subprocess.CompletedProcess:
+    """Start the app as a WSGI server would, in a fresh process with only `environment` set."""
     env = {
         "PATH": "/usr/bin:/bin",
-        "APP_ENV": "production",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        **environment,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", "import wsgi"],
         cwd=PROJECT_ROOT,
         env=env,
@@ -102,6 +103,10 @@ def test_wsgi_refuses_to_start_with_a_clear_message(tmp_path):
         text=True,
         timeout=60,
     )
+
+
+def test_wsgi_refuses_to_start_with_a_clear_message(tmp_path):
+    result = import_wsgi(tmp_path, APP_ENV="production")
     assert result.returncode != 0
     assert "Refusing to start: SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
@@ -151,20 +156,7 @@ def test_invalid_session_store_name_is_refused(make_app, monkeypatch):
     ],
 )
 def test_a_lifetime_of_zero_or_less_refuses_to_start_in_one_line(tmp_path, name, value, message):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
-        name: value,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", "import wsgi"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = import_wsgi(tmp_path, **{name: value})
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

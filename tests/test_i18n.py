@@ -108,6 +108,28 @@ def english_words_left(chunks: list[str]) -> list[str]:
     return sorted({w for w in words if not technical(w)})
 
 
+KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9"}
+
+
+def assert_korean_page(response, status: int) -> list[str]:
+    """The response is a whole Korean page: `lang`, title, headings and the text a visitor
+    reads, with no English left and no markup escaped into text. Returns that text."""
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert '<html lang="ko">' in html
+    assert not re.search(r"&lt;/?(code|strong|em|a)\b", html), "markup escaped into text"
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert HANGUL.search(title), title
+    for heading in re.findall(r"<h[12][^>]*>(.*?)</h[12]>", html, re.S):
+        text = re.sub(r"<bdi>.*?</bdi>|<[^>]+>", "", heading)
+        assert HANGUL.search(text) or not english_words_left([text]), heading
+    chunks = visible_text(html)
+    assert english_words_left(chunks) == [], chunks
+    korean = sum(len(HANGUL.findall(chunk)) for chunk in chunks)
+    assert korean > 30, f"only {korean} Hangul characters"
+    return chunks
+
+
 def fetch(app, path: str, state: str | None, **headers):
     client = app.test_client()
     if state == "session":
@@ -118,18 +140,7 @@ def fetch(app, path: str, state: str | None, **headers):
 @pytest.mark.parametrize(("path", "state"), PAGES, ids=[f"{p} [{s or 'anon'}]" for p, s in PAGES])
 def test_every_page_answers_in_korean_when_the_browser_asks_for_it(app, path, state):
     response = fetch(app, path, state, **{"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"})
-    html = response.get_data(as_text=True)
-    assert '<html lang="ko">' in html
-    assert not re.search(r"&lt;/?(code|strong|em|a)\b", html), "markup escaped into text"
-    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
-    assert HANGUL.search(title), title
-    for heading in re.findall(r"<h[12][^>]*>(.*?)</h[12]>", html, re.S):
-        text = re.sub(r"<bdi>.*?</bdi>|<[^>]+>", "", heading)
-        assert HANGUL.search(text) or not english_words_left([text]), heading
-    chunks = visible_text(html)
-    assert english_words_left(chunks) == [], path
-    korean = sum(len(HANGUL.findall(chunk)) for chunk in chunks)
-    assert korean > 30, f"{path} has only {korean} Hangul characters"
+    assert_korean_page(response, 404 if path == "/no/such/page" else 200)
 
 
 @pytest.mark.parametrize(("path", "state"), PAGES, ids=[f"{p} [{s or 'anon'}]" for p, s in PAGES])
@@ -200,19 +211,6 @@ def test_inspect_explains_the_language_cookie_honestly(client):
     html = client.get("/inspect").get_data(as_text=True)
     assert "is your language choice" in html and "not an authentication cookie" in html
     assert "Not an authentication cookie" in html  # its note in the list of received cookies
-
-
-KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9"}
-
-
-def assert_korean_page(response, status: int) -> list[str]:
-    """The response is a whole Korean page, with no English left in what a visitor reads."""
-    assert response.status_code == status
-    html = response.get_data(as_text=True)
-    assert '<html lang="ko">' in html
-    chunks = visible_text(html)
-    assert english_words_left(chunks) == [], chunks
-    return chunks
 
 
 def test_every_store_has_one_korean_name_everywhere_it_is_shown(make_app):

@@ -21,15 +21,21 @@ def test_memory_store_signs_in_and_out(make_app, sql_counter_factory):
     assert replay.get("/session/api/me").status_code == 401
 
 
-def test_a_second_worker_does_not_know_a_memory_session(make_app):
-    """What a load balancer in front of two workers would do to a per-process store."""
+def signed_in_on_one_of_two_workers(make_app):
+    """Two memory-store workers; a browser signed in on the first, and the same cookie as the
+    second worker receives it when a load balancer sends the browser there."""
     first = make_app(SESSION_STORE="memory")
     second = make_app(SESSION_STORE="memory")
     client = first.test_client()
     SessionActions(client).login()
-    sid = client.get_cookie(SESSION_COOKIE).value
     other = second.test_client()
-    other.set_cookie(SESSION_COOKIE, sid)
+    other.set_cookie(SESSION_COOKIE, client.get_cookie(SESSION_COOKIE).value)
+    return client, other
+
+
+def test_a_second_worker_does_not_know_a_memory_session(make_app):
+    """What a load balancer in front of two workers would do to a per-process store."""
+    client, other = signed_in_on_one_of_two_workers(make_app)
     assert client.get("/session/api/me").status_code == 200
     assert other.get("/session/api/me").status_code == 401
 
@@ -83,17 +89,12 @@ def test_a_form_from_one_process_signs_in_on_another(tmp_path):
 def test_the_other_worker_does_not_throw_the_session_cookie_away(make_app):
     """A worker that does not know a memory session cannot tell it is gone: it keeps the cookie,
     so the worker that knows it still serves it, and the visitor looks signed out at random."""
-    first = make_app(SESSION_STORE="memory")
-    second = make_app(SESSION_STORE="memory")
-    client = first.test_client()
-    SessionActions(client).login()
+    client, other = signed_in_on_one_of_two_workers(make_app)
     sid = client.get_cookie(SESSION_COOKIE).value
-    other = second.test_client()
-    other.set_cookie(SESSION_COOKIE, sid)
     for path in ("/session/api/me", "/", "/inspect/api/request"):
         response = other.get(path)
         assert "lab_session=;" not in " ".join(response.headers.getlist("Set-Cookie")), path
     assert other.get_cookie(SESSION_COOKIE).value == sid
-    back = first.test_client()
+    back = client.application.test_client()  # the first worker again
     back.set_cookie(SESSION_COOKIE, other.get_cookie(SESSION_COOKIE).value)
     assert back.get("/session/api/me").status_code == 200

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import SessionRecord
 from app.tracing import RecentAuthCosts
-from harness.actions import csrf_token_from
+from harness.actions import SessionActions
 from tests.helpers import flow_marks
 
 SERVER_TIMING = re.compile(r'(\w+);desc="([^"]*)";dur=([\d.]+)')
@@ -121,11 +121,7 @@ def test_every_page_carries_server_timing(client, path):
 
 
 def test_server_timing_counts_the_writes_of_a_login(client):
-    token = csrf_token_from(client.get("/session/login").get_data(as_text=True))
-    response = client.post(
-        "/session/login",
-        data={"username": "alice", "password": "wonderland", "csrf_token": token},
-    )
+    response = SessionActions(client).login()
     desc = timing_entries(response)["db"][0]
     reads, writes = (int(n) for n in re.findall(r"\d+", desc))
     assert writes >= 2  # the old record deleted, the new one written
@@ -253,16 +249,9 @@ def test_the_trace_counts_exactly_the_sql_the_database_ran(client, session_auth,
 
 
 def test_the_trace_counts_the_writes_of_a_sign_in_as_the_database_saw_them(client, sql_counter):
-    page = client.get("/session/login")
+    page = client.get("/session/login").get_data(as_text=True)
     sql_counter.reset()
-    response = client.post(
-        "/session/login",
-        data={
-            "username": "alice",
-            "password": "wonderland",
-            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
-        },
-    )
+    response = SessionActions(client).submit_login(page)
     reads, writes = (int(n) for n in re.findall(r"\d+", timing_entries(response)["db"][0]))
     assert (reads, writes) == (len(sql_counter.reads), len(sql_counter.writes))
     assert writes >= 1

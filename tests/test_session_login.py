@@ -200,14 +200,9 @@ def test_profile_requires_a_session_and_keeps_a_safe_next(client):
     ],
 )
 def test_login_follows_only_local_next_urls(client, next_url, expected):
-    from harness.actions import csrf_token_from
-
     page = client.get("/session/login", query_string={"next": next_url})
-    token = csrf_token_from(page.get_data(as_text=True))
-    response = client.post(
-        "/session/login",
-        query_string={"next": next_url},
-        data={"username": "alice", "password": "wonderland", "csrf_token": token},
+    response = SessionActions(client).submit_login(
+        page.get_data(as_text=True), query_string={"next": next_url}
     )
     assert response.headers["Location"] == expected
 
@@ -287,14 +282,7 @@ def test_a_sign_out_in_another_tab_leaves_this_tabs_form_resendable(client, sess
     stale_form = client.get("/session/login").get_data(as_text=True)
     session_auth.login()
     session_auth.logout()
-    response = client.post(
-        "/session/login",
-        data={
-            "username": "alice",
-            "password": "wonderland",
-            "csrf_token": csrf_token_from(stale_form),
-        },
-    )
+    response = session_auth.submit_login(stale_form)
     assert response.status_code == 400
     assert "This form expired, please send it again." in response.get_data(as_text=True)
 

@@ -179,14 +179,7 @@ def test_redis_failing_during_login_gives_503_and_no_session(make_app, own_redis
     page = client.get("/session/login")  # needs no store: nobody has signed in yet
     assert page.status_code == 200
     own_redis.stop()
-    response = client.post(
-        "/session/login",
-        data={
-            "username": "alice",
-            "password": "wonderland",
-            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
-        },
-    )
+    response = SessionActions(client).submit_login(page.get_data(as_text=True))
     assert response.status_code == 503
     assert "session store is unavailable" in response.get_data(as_text=True)
     assert client.get_cookie(SESSION_COOKIE) is None  # no cookie for a record never stored
@@ -307,14 +300,11 @@ def test_a_sign_in_whose_old_record_cannot_be_deleted_moves_no_identity(make_app
     client = app.test_client()
     SessionActions(client).login("bob")
     bobs_id = client.get_cookie(SESSION_COOKIE).value
-    form = csrf_token_from(client.get("/session/login").get_data(as_text=True))
+    form = client.get("/session/login").get_data(as_text=True)
     admin = Redis.from_url(own_redis.url)
     admin.execute_command("ACL", "SETUSER", "default", "-del")
     try:
-        response = client.post(
-            "/session/login",
-            data={"username": "alice", "password": "wonderland", "csrf_token": form},
-        )
+        response = SessionActions(client).submit_login(form)
     finally:
         admin.execute_command("ACL", "SETUSER", "default", "+del")
     assert response.status_code == 503

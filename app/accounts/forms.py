@@ -4,7 +4,7 @@ The rules live in credentials.py and the views apply them, so the session login,
 endpoint and sign-up cannot drift apart. The fields only carry the matching HTML limits.
 """
 
-from flask import request
+from flask import render_template, request
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict
@@ -22,6 +22,13 @@ FORM_EXPIRED = _(
     "This form expired, please send it again. Its security token no longer matches, "
     "perhaps because you signed in or out in another tab."
 )
+
+
+def render_form(template: str, form: FlaskForm, *, status: int = 200, **context):
+    """A page with a credentials form, filled in as sent except the password, which is never
+    sent back to the browser."""
+    form.password.data = ""
+    return render_template(template, form=form, **context), status
 
 
 class TextForm(FlaskForm):

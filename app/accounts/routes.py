@@ -1,6 +1,6 @@
 """Sign-up page."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 
@@ -10,20 +10,20 @@ from app.accounts.credentials import (
     InvalidFields,
     register_user,
 )
-from app.accounts.forms import FORM_EXPIRED, SignupForm
+from app.accounts.forms import FORM_EXPIRED, SignupForm, render_form
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
 def render_signup(form: SignupForm, *, status: int = 200, error: str | None = None):
-    form.password.data = ""  # a password is never sent back to the browser
-    return render_template(
+    return render_form(
         "accounts/signup.html",
-        form=form,
+        form,
+        status=status,
         error=error,
         username_rule=USERNAME_RULE,
         password_min_length=PASSWORD_MIN_LENGTH,
-    ), status
+    )
 
 
 @bp.errorhandler(CSRFError)

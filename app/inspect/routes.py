@@ -99,7 +99,6 @@ def index():
         lang_cookie_in_browser=language_cookie_in_browser(),
         costs=recent_auth_costs(current_app),
         worker_pid=os.getpid(),
-        store_kind=current_app.config["SESSION_STORE"],
         trace=trace if signed_in else None,
         session_usage=SESSION_USAGE,
         jwt_usage=JWT_USAGE,

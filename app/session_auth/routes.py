@@ -26,7 +26,7 @@ from app.accounts.credentials import (
     authenticate,
     login_field_errors,
 )
-from app.accounts.forms import FORM_EXPIRED, LoginForm
+from app.accounts.forms import FORM_EXPIRED, LoginForm, render_form
 from app.accounts.notes import load_notes
 from app.display import describe_cookie, mask_secret
 from app.errors.handlers import store_unavailable_response
@@ -55,14 +55,14 @@ def safe_next(target: str | None) -> str | None:
 
 
 def render_login(form: LoginForm, *, status: int = 200, error: str | None = None):
-    form.password.data = ""  # a password is never sent back to the browser
-    return render_template(
+    return render_form(
         "session/login.html",
-        form=form,
+        form,
+        status=status,
         error=error,
         next_url=safe_next(request.args.get("next")),
         creation_flow=SESSION_CREATION,
-    ), status
+    )
 
 
 @bp.before_request

@@ -1,7 +1,7 @@
 // The inspect page: what this page's JavaScript can read, what a fetch() really sends, and what
 // the server made of it, in whatever state this browser is: no token, a good one, a refused one.
 import { describeTrace, markFlow } from "./flow-marks.js";
-import { languageHeaders, ms, plural, t, tParts } from "./strings.js";
+import { lang, languageHeaders, ms, plural, t, tParts } from "./strings.js";
 import { decodeToken, onTokenChange, pretty, sendable, stepName, storedToken } from "./token.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -95,7 +95,7 @@ const request = () => code("GET /inspect/api/request");
 // Cookie names as code, separated as the page's language lists things: "a, b and c".
 function codeList(names) {
   const span = document.createElement("span");
-  const listed = new Intl.ListFormat(document.documentElement.lang, { type: "conjunction" });
+  const listed = new Intl.ListFormat(lang, { type: "conjunction" });
   for (const part of listed.formatToParts(names)) {
     span.append(part.type === "element" ? code(part.value) : part.value);
   }

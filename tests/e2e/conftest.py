@@ -7,6 +7,7 @@ fail: CI must never pass without having run them.
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -123,3 +124,9 @@ def server_token(live_server, **changes) -> str:
     from tests.helpers import forge, good_claims
 
     return forge(good_claims(**changes), key=live_server.app.config["JWT_SECRET_KEY"])
+
+
+def expired_token(live_server) -> str:
+    """A token the live server signed, whose exp has passed: refused at step 2b."""
+    now = int(time.time())
+    return server_token(live_server, iat=now - 4000, exp=now - 60)

@@ -13,7 +13,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.availability import require_installed
-from tests.e2e.conftest import Problems, jwt_login, plant_token, server_token, session_login
+from tests.e2e.conftest import (
+    Problems,
+    expired_token,
+    jwt_login,
+    plant_token,
+    server_token,
+    session_login,
+)
 from tests.e2e.test_every_page import assert_accessible
 from tests.helpers import tampered
 from tests.test_i18n import HANGUL, english_words_left
@@ -118,9 +125,7 @@ def test_korean_pages_read_as_korean_and_stay_clean(page, base, live_server, pat
 
 
 def test_a_refused_token_is_explained_in_korean(page, base, live_server):
-    plant_token(
-        page, base, server_token(live_server, iat=int(time.time()) - 100, exp=int(time.time()) - 5)
-    )
+    plant_token(page, base, expired_token(live_server))
     page.goto(f"{base}/jwt/profile")
     refusal = page.locator("[data-refusal]")
     expect(refusal).to_contain_text("2b단계(클레임 확인)")

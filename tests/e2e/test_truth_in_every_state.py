@@ -10,7 +10,14 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Problems, jwt_login, plant_token, server_token, session_login
+from tests.e2e.conftest import (
+    Problems,
+    expired_token,
+    jwt_login,
+    plant_token,
+    server_token,
+    session_login,
+)
 from tests.helpers import b64url, tampered
 
 
@@ -23,11 +30,7 @@ def alg_none(live_server) -> str:
 # (a bad token, made from the live server; the step that must refuse it; words of the reason)
 BAD_TOKENS = {
     "tampered": (lambda s: tampered(server_token(s)), "2a", "signature does not match"),
-    "expired": (
-        lambda s: server_token(s, iat=int(time.time()) - 4000, exp=int(time.time()) - 60),
-        "2b",
-        "expired",
-    ),
+    "expired": (expired_token, "2b", "expired"),
     "alg none": (alg_none, "2a", "algorithm"),
     "junk": (lambda s: "hello", "2a", "malformed"),
     "hangul junk": (lambda s: "한국어 토큰", "2a", "malformed"),
@@ -132,9 +135,7 @@ def test_inspect_names_the_cookies_a_fetch_carried_only_when_it_carried_some(pag
 
 
 def test_the_home_page_marks_a_refused_token_and_lights_a_good_one(page, base, live_server):
-    plant_token(
-        page, base, server_token(live_server, exp=int(time.time()) - 5, iat=int(time.time()) - 100)
-    )
+    plant_token(page, base, expired_token(live_server))
     page.goto(f"{base}/")
     note = page.locator("[data-home-trace-jwt]")
     expect(note).to_contain_text("Your stored token was refused at step 2b")
