@@ -15,19 +15,21 @@ from sqlalchemy.engine import Engine
 
 from app.accounts.cli import register_commands as register_account_commands
 from app.accounts.routes import bp as accounts_bp
+from app.api_docs.routes import bp as api_docs_bp
 from app.config import build_config, check_durations, check_keys, instance_path_from_environment
 from app.display import format_duration, utc_time
 from app.errors.handlers import register_error_handlers
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.i18n import current_language, init_i18n, select_language
 from app.inspect.routes import bp as inspect_bp
+from app.jwt_auth.denylist import init_denylist
 from app.jwt_auth.routes import bp as jwt_bp
 from app.jwt_auth.tokens import check_pyjwt_internals
 from app.main.routes import bp as main_bp
 from app.page_strings import page_strings
 from app.session_auth.identity import load_session_identity
 from app.session_auth.routes import bp as session_bp
-from app.session_auth.store import create_session_store
+from app.session_auth.store import RedisSessionStore, create_session_store
 from app.sessionless import declare_app_sessionless
 from app.static_files import serve_static_files, static_digest
 from app.tracing import init_tracing
@@ -123,13 +125,16 @@ def tune_sqlite(engine: Engine) -> None:
 
 def register_session_store(app: Flask) -> None:
     # After init_tracing: the store's own after_request hook must run before the tracing one.
-    create_session_store(app).init_app(app)
+    store = create_session_store(app)
+    store.init_app(app)
+    # Revoked access tokens live where the sessions do: in Redis if they are there.
+    init_denylist(app, store.client if isinstance(store, RedisSessionStore) else None)
     # WhiteNoise answers static files before Flask sees them; this covers Flask's own route.
     declare_app_sessionless(app, app.static_url_path + "/")
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, accounts_bp, session_bp, jwt_bp, inspect_bp):
+    for blueprint in (main_bp, accounts_bp, session_bp, jwt_bp, inspect_bp, api_docs_bp):
         app.register_blueprint(blueprint)
 
 

@@ -37,6 +37,7 @@ ENVIRONMENT_VARIABLES = (
     "SESSION_LIFETIME_MINUTES",
     "SESSION_REFRESH_INTERVAL_SECONDS",
     "JWT_ACCESS_TOKEN_TTL_SECONDS",
+    "JWT_REFRESH_TOKEN_TTL_SECONDS",
     "JWT_ISSUER",
     "JWT_AUDIENCE",
     "JWT_LEEWAY_SECONDS",
@@ -160,8 +161,23 @@ def build_config(instance_path: str) -> dict:
         "JWT_ISSUER": env_text("JWT_ISSUER", "session-vs-jwt-lab"),
         "JWT_AUDIENCE": env_text("JWT_AUDIENCE", "session-vs-jwt-lab:api"),
         "JWT_ACCESS_TOKEN_TTL": timedelta(
-            seconds=_env_int("JWT_ACCESS_TOKEN_TTL_SECONDS", 900, minimum=1, unit="seconds")
+            seconds=_env_int("JWT_ACCESS_TOKEN_TTL_SECONDS", 300, minimum=1, unit="seconds")
         ),
+        # Refresh tokens: opaque, rotated on each use, kept (hashed) in the database.
+        "JWT_REFRESH_TOKEN_TTL": timedelta(
+            seconds=_env_int(
+                "JWT_REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600, minimum=1, unit="seconds"
+            )
+        ),
+        "JWT_REFRESH_COOKIE_NAME": "lab_refresh",
+        # The third place to keep an access token: an HttpOnly cookie, with a readable
+        # double-submit CSRF cookie beside it.
+        "JWT_ACCESS_COOKIE_NAME": "lab_access",
+        "JWT_ACCESS_CSRF_COOKIE_NAME": "lab_access_csrf",
+        # Revoked access tokens (`jti` until `exp`): in the database, or in Redis with
+        # SESSION_STORE=redis. Each new entry (and each new refresh family) removes at most
+        # this many expired ones.
+        "JWT_SWEEP_BATCH": 20,
         "JWT_LEEWAY_SECONDS": _env_int("JWT_LEEWAY_SECONDS", 0, minimum=0, unit="seconds"),
         # Requests: nothing this site accepts is anywhere near this size.
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 64 * 1024, minimum=1, unit="bytes"),
@@ -180,6 +196,7 @@ POSITIVE_DURATIONS = (
     "PERMANENT_SESSION_LIFETIME",
     "SESSION_REFRESH_INTERVAL",
     "JWT_ACCESS_TOKEN_TTL",
+    "JWT_REFRESH_TOKEN_TTL",
 )
 
 

@@ -59,7 +59,7 @@ def format_duration(value: timedelta | int | float) -> str:
     The unit's name and plural come from the locale's CLDR data, never from an "s" added by hand.
     """
     seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
-    for unit, size in (("duration-hour", 3600), ("duration-minute", 60)):
+    for unit, size in (("duration-day", 86400), ("duration-hour", 3600), ("duration-minute", 60)):
         if seconds and seconds % size == 0:
             return format_unit(seconds // size, unit, length="long", locale=get_locale())
     return format_unit(seconds, "duration-second", length="long", locale=get_locale())

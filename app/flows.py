@@ -82,7 +82,7 @@ JWT_CREATION = Flow(
             "3",
             "token_sent",
             "server",
-            _("The server signs a token and sends it; it stores nothing"),
+            _("The server signs a token and sends it; it stores nothing for that token"),
         ),
     ),
 )

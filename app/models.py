@@ -1,10 +1,10 @@
-"""Database models: users, their notes, and the server-side session records."""
+"""Database models: users, their notes, server-side sessions, refresh tokens and the denylist."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -64,3 +64,56 @@ class SessionRecord(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     # Naive UTC, the way Flask-Session 0.8 writes it.
     expiry: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class RefreshFamily(db.Model):
+    """One JWT sign-in: the chain of refresh tokens that rotation makes from it.
+
+    Times are Unix seconds, like the claims of the access tokens issued beside them.
+    """
+
+    __tablename__ = "refresh_families"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Where the visitor keeps the access tokens of this sign-in: "localStorage" or "cookie".
+    storage: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    # When the newest refresh token expires; the whole family can be swept after that.
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # "reuse" (a spent token came back) or "logout".
+    revoked_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+    user: Mapped[User] = relationship()
+    tokens: Mapped[list[RefreshToken]] = relationship(
+        back_populates="family", cascade="all, delete-orphan", order_by="RefreshToken.number"
+    )
+
+
+class RefreshToken(db.Model):
+    """One refresh token of a family. Only its SHA-256 is kept: the token itself is 256 random
+    bits, so a fast hash is enough (nothing to guess), and a leaked table signs no one in."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(
+        ForeignKey("refresh_families.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)  # 1 for the sign-in, then one per rotation
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # spent: rotated
+
+    family: Mapped[RefreshFamily] = relationship(back_populates="tokens")
+
+
+class RevokedAccessToken(db.Model):
+    """The denylist: an access token signed out before its `exp`, by its `jti`, until then."""
+
+    __tablename__ = "revoked_access_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -31,6 +31,9 @@ def page_strings() -> dict:
         "pill.jwt.verified.title": _("The server verified this browser's token just now"),
         "pill.jwt.refused": _("JWT: refused"),
         "pill.jwt.refused.title": _("The server refused this browser's token: {reason}"),
+        "pill.jwt.gone.title": _(
+            "The lab_access cookie has expired: the browser no longer sends a token"
+        ),
         "pill.jwt.unchecked": _("JWT: not checked"),
         "pill.jwt.unchecked.title": _("The server could not be reached to check the token"),
         "pill.session.none": _("Session: none"),
@@ -46,6 +49,7 @@ def page_strings() -> dict:
         "step.token": _("step 1 (the token sent)"),
         "step.signature": _("step 2a (the signature)"),
         "step.claims": _("step 2b (the claims)"),
+        "step.denylist": _("the denylist lookup"),
         "flow.note.taken": _("(this request took this step)"),
         "flow.note.refused": _("(refused at this step)"),
         "flow.note.issued": _("(done when the server issued this token, not on this page)"),
@@ -54,6 +58,7 @@ def page_strings() -> dict:
         "count.writes": plural("{n} write", "{n} writes"),
         "count.parts": plural("{n} part", "{n} parts"),
         "count.characters": plural("{n} character", "{n} characters"),
+        "count.refresh_tokens": plural("{n} refresh token issued", "{n} refresh tokens issued"),
         "trace.line": _("Auth {ms} ms · {store} · all SQL, store included: {reads}, {writes}."),
         "trace.store": _("session store ({kind}): {reads}"),
         "trace.no_store": _("no session store lookup"),
@@ -82,8 +87,13 @@ def page_strings() -> dict:
         ),
         "profile.heading.junk": _("What is stored as the token"),
         "profile.signout.refused": _(
-            "The server refused this token, so it opens nothing anyway. Signing out deletes it "
-            "from this browser's localStorage."
+            "The server refused this token, so it opens nothing anyway. Signing out forgets it "
+            "in this browser and revokes the refresh token, if this browser still holds one."
+        ),
+        "profile.heading.cookie": _("The token, in an HttpOnly cookie"),
+        "profile.gone": _(
+            "The browser sent no lab_access cookie: it expired with the access token, and "
+            "the refresh token could not replace it."
         ),
         "profile.caption.ok": _("· marked steps happened on GET /jwt/api/notes, measured"),
         "profile.caption.refused": _("· GET /jwt/api/check, refused at {step}, measured"),
@@ -101,8 +111,32 @@ def page_strings() -> dict:
         "profile.status.ok": _("{status} OK"),
         "profile.status.refused": _("{status} refused"),
         "profile.signed_out.valid": _(
-            "It is still valid for {duration}, until its exp ({time}): the server keeps no list "
-            "of tokens, so anyone who copied it can use it until then."
+            "It is still valid for {duration}, until its exp ({time}): the server never heard "
+            "of the sign-out, so anyone who copied it can use it until then, on every route."
+        ),
+        "profile.signed_out.revoked": _(
+            "Signing out revoked this sign-in's refresh token and put the access token on the "
+            "server's denylist."
+        ),
+        "profile.signed_out.denied": _(
+            "Signing out put the access token on the server's denylist; this browser held no "
+            "refresh token to revoke."
+        ),
+        "profile.signed_out.family": _(
+            "Signing out revoked this sign-in's refresh token. The server had not accepted the "
+            "access token, so it had nothing to put on the denylist."
+        ),
+        "profile.signed_out.nothing": _(
+            "Signing out deleted the token from this browser; the server had nothing of it to "
+            "revoke."
+        ),
+        "profile.signed_out.unreachable": _(
+            "The server could not be reached, so signing out only deleted the token from this "
+            "browser."
+        ),
+        "profile.signed_out.valid_stateless": _(
+            "A copy of the access token is still accepted by the stateless GET /jwt/api/me for "
+            "{duration}, until its exp ({time}); GET /jwt/api/checked/me refuses it."
         ),
         "profile.signed_out.expired": _(
             "It expired at {time}. Until then anyone who had copied it could use it; now nobody "
@@ -115,6 +149,82 @@ def page_strings() -> dict:
             "The server had refused that token, so it opened nothing, then or now."
         ),
         "profile.api_failed": _("The API answered {status}: {message}"),
+        # The refresh card of the JWT profile.
+        "refresh.next": _(
+            "Next automatic refresh in {duration}: {ahead} before the access token expires "
+            "({time})."
+        ),
+        "refresh.unreachable": _("No automatic refresh: the server could not be reached."),
+        "refresh.paused": _(
+            "No automatic refresh: the server refused this access token for a reason a new "
+            "one would not mend."
+        ),
+        "refresh.impossible": _(
+            "No automatic refresh: this browser holds no refresh token the server would accept."
+        ),
+        "refresh.log.auto": _(
+            "{time}: refreshed automatically, {ahead} before expiry. The new access token is "
+            "valid for {valid}."
+        ),
+        "refresh.log.manual": _(
+            "{time}: refreshed on request. The new access token is valid for {valid}."
+        ),
+        "refresh.log.expired": _(
+            "{time}: the access token had expired, so the refresh token replaced it. The new "
+            "one is valid for {valid}."
+        ),
+        "refresh.log.elsewhere": _(
+            "{time}: another tab had just refreshed; this tab uses its new token instead of "
+            "spending the refresh token twice."
+        ),
+        "refresh.log.refused": _("{time}: refresh refused ({status}): {reason}."),
+        "refresh.log.unreachable": _("{time}: the server could not be reached to refresh."),
+        "family.none": _("The server found no refresh token in this browser's cookie."),
+        "family.summary": _("Signed in {time}, keeping the access token in {storage}; {issued}."),
+        "family.storage.cookie": _("an HttpOnly cookie"),
+        "family.storage.local": _("localStorage"),
+        "family.revoked": _("Revoked {time}: {reason}."),
+        "family.more": _("The newest {shown} are shown."),
+        "family.number": _("#{n}"),
+        "family.issued": _("issued {time}"),
+        "family.used": _("used {time}"),
+        "family.expires": _("expires {time}"),
+        "family.current": _("(the one in your cookie)"),
+        "family.state.active": pgettext("refresh token", "active"),
+        "family.state.spent": pgettext("refresh token", "spent"),
+        "family.state.revoked": pgettext("refresh token", "revoked"),
+        "family.state.expired": pgettext("refresh token", "expired"),
+        # The replay after sign-out.
+        "replay.copy.access": _("Access token (copied from localStorage)"),
+        "replay.copy.access_cookie": _("Access token (copy of the lab_access cookie)"),
+        "replay.copy.refresh": _("Refresh token (copy of the lab_refresh cookie)"),
+        "replay.accepted": _("{status} accepted"),
+        "replay.refused": _("{status} refused"),
+        "replay.reason": _("({reason})"),
+        "replay.why.accepted": _("(the copy still works)"),
+        "replay.why.stateless": _(
+            "(this route checks only the signature and the claims, and never the denylist)"
+        ),
+        "replay.unreachable": _("no answer: the server could not be reached"),
+        "replay.lesson.revocation": _(
+            "A signed-out access token keeps working wherever the server does not look it up. "
+            "Keep access tokens short, and use the checked route where a sign-out must take "
+            "effect at once."
+        ),
+        "replay.lesson.none": _("Every copy was refused."),
+        "replay.signout_failed": _(
+            "The sign-out did not reach the server, so there was nothing to replay."
+        ),
+        "replay.session.unreachable": _("The server could not be reached to send the copy."),
+        "replay.session.no_copy": _(
+            "There is no copy to send: it is kept for 10 minutes after a sign-out made with "
+            "the replay button, and only then."
+        ),
+        "replay.session.accepted": _("The copy was accepted: the session record still exists."),
+        "replay.session.refused": _(
+            "Refused at once ({status}): the {store} store has no session under that ID any "
+            "more, because the sign-out deleted it."
+        ),
         "profile.notes.unavailable": _("Not fetched: the API could not answer just now."),
         # The inspect page.
         "inspect.cookie.readable": _(
@@ -129,6 +239,23 @@ def page_strings() -> dict:
             'No session cookie "{name}" here, and the server did not receive one either: you are '
             "not signed in with a session."
         ),
+        "inspect.cookie_jwt.none": _(
+            "This browser holds no token in a cookie. Sign in to the JWT lab with the HttpOnly "
+            "cookie choice to fill this column."
+        ),
+        "inspect.cookie_jwt.held": _(
+            "This browser holds a token in {name}, yet {expression} lists {csrf} and no {name}: "
+            "for scripts, the token is {absent}."
+        ),
+        "inspect.cookie_jwt.not_sent": _(
+            "No {name} cookie went with {request}: this browser holds none."
+        ),
+        "inspect.cookie_jwt.sent": _(
+            "The server received {name} with {request}, although this script added no header: "
+            "the browser sent the cookie by itself. Its verdict: {verdict}."
+        ),
+        "inspect.cookie_jwt.valid": _("verified, the token of {username}"),
+        "inspect.cookie_jwt.refused": _("refused: {reason}"),
         "inspect.token.null": _("{expression} is null: no token in this browser."),
         "inspect.token.present": _(
             "{expression} is {present} ({characters}), and its payload decodes without any key:"

@@ -122,3 +122,11 @@ def step_notes(html: str, flow_key: str) -> dict[str, str]:
     figure = html[start : html.index("</figure>", start)]
     items = re.findall(r'data-step="([^"]+)".*?data-step-note>([^<]*)<', figure, re.S)
     return dict(items)
+
+
+def set_cookie_header(response, name: str) -> str:
+    """The `Set-Cookie` header a response sent for one cookie; fails if it sent none."""
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith(f"{name}="):
+            return header
+    raise AssertionError(f"the response set no {name} cookie")

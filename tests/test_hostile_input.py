@@ -82,3 +82,38 @@ def test_the_login_form_answers_any_text_with_a_page(app, username, password):
     assert response.status_code in (302, 400, 401)
     if response.status_code != 302:
         assert response.mimetype == "text/html"
+
+
+def family_rows(app) -> int:
+    from app.models import RefreshFamily
+
+    with app.app_context():
+        return db.session.execute(select(func.count(RefreshFamily.id))).scalar_one()
+
+
+@SETTINGS
+@given(refresh=HEADER_TEXT, access=HEADER_TEXT, csrf=HEADER_TEXT, body=JSON_VALUES)
+def test_any_token_cookies_and_bodies_get_json_4xx_and_store_nothing(
+    app, refresh, access, csrf, body
+):
+    client = app.test_client()
+    client.set_cookie("lab_refresh", refresh, path="/jwt/api/auth")
+    client.set_cookie("lab_access", access, path="/jwt/api")
+    client.set_cookie("lab_refresh_copy", refresh, path="/jwt/api/auth/replay")
+    client.set_cookie("lab_access_copy", access, path="/jwt/api/auth/replay")
+    headers = {"X-Requested-With": "fetch", "X-CSRF-Token": csrf}
+    payload = json.dumps({"keep_copy": body, "storage": body})
+    for method, path in (
+        ("POST", "/jwt/api/auth/refresh"),
+        ("POST", "/jwt/api/auth/logout"),
+        ("POST", "/jwt/api/auth/replay"),
+        ("GET", "/jwt/api/auth/family"),
+        ("GET", "/jwt/api/me"),
+        ("GET", "/jwt/api/checked/me"),
+    ):
+        response = client.open(
+            path, method=method, headers=headers, data=payload, content_type="application/json"
+        )
+        assert response.status_code in (200, 400, 401, 403), (path, response.status_code)
+        assert response.get_json() is not None, path
+    assert family_rows(app) == 0

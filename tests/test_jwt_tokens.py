@@ -25,7 +25,7 @@ def test_token_endpoint_returns_a_bearer_token(client):
     body = response.get_json()
     assert response.status_code == 200
     assert body["token_type"] == "Bearer"
-    assert body["expires_in"] == 900
+    assert body["expires_in"] == 300
     assert response.headers["Cache-Control"] == "no-store"
     assert body["access_token"].count(".") == 2
 
@@ -39,7 +39,7 @@ def test_token_has_the_promised_header_and_claims(jwt_auth):
     assert payload["sub"] == "1" and isinstance(payload["sub"], str)
     assert payload["username"] == "alice"
     assert payload["iss"] == ISSUER and payload["aud"] == AUDIENCE
-    assert payload["exp"] - payload["iat"] == 900
+    assert payload["exp"] - payload["iat"] == 300
     assert len(payload["jti"]) >= 16
     # Nothing secret rides in the readable payload.
     assert "password" not in json.dumps(payload) and "wonderland" not in json.dumps(payload)

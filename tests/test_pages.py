@@ -79,10 +79,15 @@ def test_inspect_echo_reports_what_a_fetch_carried(client, session_auth, jwt_aut
     assert jwt_part == {
         "present": True,
         "valid": True,
+        "source": "header",
         "username": "bob",
         "expires_at": body["jwt"]["expires_at"],
     }
-    assert body["server_stores_for_jwt"] is None
+    assert body["server_stores_for_jwt"] == {
+        "access_tokens": None,
+        "refresh_families": "sql",
+        "denylist": "sql",
+    }
 
 
 def test_inspect_echo_with_a_bad_token_says_why(client):
@@ -312,7 +317,7 @@ def test_the_jwt_login_page_states_the_token_lifetime_exactly(make_app, seconds,
 
     app = make_app(JWT_ACCESS_TOKEN_TTL=timedelta(seconds=seconds))
     html = app.test_client().get("/jwt/login").get_data(as_text=True)
-    assert f"The token expires {expected} after it is issued." in html
+    assert f"The access token expires {expected} after it is issued." in html
 
 
 def test_the_flows_keep_the_study_notes_numbering(client):
@@ -368,3 +373,16 @@ def test_screen_reader_notes_name_only_the_steps_this_request_took(client, sessi
     assert set(step_notes(home, "jwt-usage").values()) == {""}  # the server lit none of them
     assert step_notes(home, "session-usage")["store_lookup"] == "(this request took this step)"
     assert step_notes(home, "session-usage")["data_query"] == ""  # home needs no data
+
+
+def test_the_jwt_pages_state_both_token_lifetimes(make_app):
+    from datetime import timedelta
+
+    app = make_app(
+        JWT_ACCESS_TOKEN_TTL=timedelta(minutes=2), JWT_REFRESH_TOKEN_TTL=timedelta(days=3)
+    )
+    client = app.test_client()
+    login = " ".join(client.get("/jwt/login").get_data(as_text=True).split())
+    assert "gets new access tokens for 3 days" in login
+    profile = " ".join(client.get("/jwt/profile").get_data(as_text=True).split())
+    assert "The access token lives 2 minutes" in profile

@@ -59,6 +59,7 @@ def test_migrations_build_the_schema_on_postgres(migrated_url):
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
     assert {"users", "notes", "sessions", "alembic_version"} <= tables
+    assert {"refresh_families", "refresh_tokens", "revoked_access_tokens"} <= tables
 
 
 def test_app_uses_psycopg_on_postgres(pg_app):
@@ -99,3 +100,30 @@ def test_odd_cookies_never_reach_postgres_as_errors(pg_app, cookie):
     client = pg_app.test_client()
     client.set_cookie(SESSION_COOKIE, cookie)
     assert client.get("/session/api/me").status_code == 401
+
+
+def test_refresh_rotation_reuse_and_the_denylist_on_postgres(pg_app):
+    fetch = {"X-Requested-With": "fetch"}
+    client = pg_app.test_client()
+    token = JwtActions(client).token()
+    spent = client.get_cookie("lab_refresh", path="/jwt/api/auth").value
+    rotated = client.post("/jwt/api/auth/refresh", headers=fetch)
+    assert rotated.status_code == 200
+    fresh = rotated.get_json()["access_token"]
+    thief = pg_app.test_client()
+    thief.set_cookie("lab_refresh", spent, path="/jwt/api/auth")
+    reused = thief.post("/jwt/api/auth/refresh", headers=fetch).get_json()
+    assert reused["reason"] == "refresh token reuse detected; this sign-in was revoked"
+    assert client.post("/jwt/api/auth/refresh", headers=fetch).status_code == 401
+    bearer = {"Authorization": f"Bearer {fresh}"}
+    assert client.post("/jwt/api/auth/logout", headers=bearer).status_code == 200
+    # Twice: the second sign-out of the same jti must not trip over the first entry.
+    assert client.post("/jwt/api/auth/logout", headers=bearer).status_code == 200
+    assert client.get("/jwt/api/me", headers=bearer).status_code == 200
+    checked = client.get("/jwt/api/checked/me?trace=1", headers=bearer)
+    assert checked.status_code == 401
+    assert checked.get_json()["trace"]["store"]["reads"] == 1
+    assert (
+        client.get("/jwt/api/checked/me", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )

@@ -410,3 +410,44 @@ def test_the_login_page_says_where_its_csrf_token_is_kept(client, session_auth):
     signed_in = client.get("/session/login").get_data(as_text=True)
     assert "checked against your session record" in signed_in
     assert "signed cookie" not in signed_in
+
+
+def test_sign_out_with_replay_keeps_a_copy_that_only_the_replay_route_receives(
+    client, session_auth
+):
+    from harness.actions import csrf_token_from
+    from tests.helpers import set_cookie_header
+
+    session_auth.login()
+    sid = client.get_cookie("lab_session").value
+    page = client.get("/session/profile").get_data(as_text=True)
+    response = client.post(
+        "/session/logout", data={"csrf_token": csrf_token_from(page), "keep_copy": "1"}
+    )
+    assert response.status_code == 302 and response.location.endswith("/session/replay")
+    copy = set_cookie_header(response, "lab_session_copy")
+    assert f"lab_session_copy={sid};" in copy
+    assert "HttpOnly" in copy and "SameSite=Strict" in copy and "Path=/session/api/replay" in copy
+    assert client.get_cookie("lab_session") is None
+    # The copy is looked up in the store like any session cookie: the record is gone.
+    report = client.get("/session/api/replay?trace=1").get_json()
+    assert report["copy"] is True and report["status"] == 401
+    assert report["body"]["error"] == "not_authenticated"
+    assert report["trace"]["store"]["reads"] == 1
+    assert client.get("/session/replay").status_code == 200
+
+
+def test_the_session_replay_without_a_copy_says_so(client):
+    assert client.get("/session/api/replay").get_json() == {
+        "copy": False,
+        "status": None,
+        "body": None,
+    }
+
+
+def test_a_plain_sign_out_keeps_no_copy(client, session_auth):
+    session_auth.login()
+    response = session_auth.logout()
+    assert not any(
+        h.startswith("lab_session_copy=") for h in response.headers.getlist("Set-Cookie")
+    )

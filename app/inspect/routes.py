@@ -11,7 +11,7 @@ from flask_login import current_user
 from app.display import describe_authorization, mask_secret, utc_time
 from app.flows import JWT_USAGE, SESSION_USAGE
 from app.i18n import LANG_COOKIE, language_cookie_in_browser
-from app.jwt_auth.tokens import check_bearer_token
+from app.jwt_auth.tokens import check_access_token
 from app.tracing import RequestTrace, current_trace, recent_auth_costs, store_name
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
@@ -76,11 +76,20 @@ def jwt_view() -> dict:
     refusing it cost work.
     """
     jwt_trace = RequestTrace(scheme="jwt")
-    check = check_bearer_token(trace=jwt_trace)
+    check = check_access_token(trace=jwt_trace)
     verdict = check.to_dict()
     if check.present:
         verdict["trace"] = jwt_trace.to_dict()
     return verdict
+
+
+def jwt_storage() -> dict:
+    """What the server keeps for the JWT scheme: never the access token itself."""
+    return {
+        "access_tokens": None,
+        "refresh_families": "sql",
+        "denylist": current_app.extensions["lab_denylist"].store_kind,
+    }
 
 
 @bp.get("")
@@ -115,7 +124,7 @@ def api_request():
         authorization=describe_authorization(request.headers.get("Authorization")),
         session=session_view(),
         jwt=jwt_view(),
-        server_stores_for_jwt=None,
+        server_stores_for_jwt=jwt_storage(),
         worker_pid=os.getpid(),
         trace=current_trace().to_dict(),
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import secrets
+import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import force_locale, gettext
 
 from app.accounts.credentials import (
@@ -18,14 +20,30 @@ from app.accounts.credentials import (
 from app.accounts.notes import load_notes
 from app.extensions import csrf
 from app.flows import JWT_CREATION, JWT_USAGE
+from app.jwt_auth.denylist import denylist
+from app.jwt_auth.refresh import (
+    REVOKED_BY_LOGOUT,
+    STORAGE_CHOICES,
+    STORAGE_COOKIE,
+    IssuedRefresh,
+    RefreshRefused,
+    describe_family,
+    find_refresh_token,
+    revoke_family,
+    rotate,
+    start_family,
+)
 from app.jwt_auth.tokens import (
+    SOURCE_COOKIE,
+    CsrfRefused,
     TokenRejected,
-    check_bearer_token,
+    check_access_token,
     identity_from_claims,
     issue_access_token,
+    verify_access_token,
 )
 from app.sessionless import declare_sessionless
-from app.tracing import with_trace
+from app.tracing import RequestTrace, with_trace
 
 bp = Blueprint("jwt_auth", __name__, url_prefix="/jwt")
 # The JWT API never reads the session: a browser that also holds a session cookie must not make
@@ -33,6 +51,12 @@ bp = Blueprint("jwt_auth", __name__, url_prefix="/jwt")
 declare_sessionless(bp, "/api/")
 
 REALM = "session-vs-jwt-lab"
+REFRESH_PATH = "/jwt/api/auth"
+ACCESS_PATH = "/jwt/api"
+CSRF_COOKIE_PATH = "/"  # readable by every page script, which repeats it in a header
+REPLAY_PATH = "/jwt/api/auth/replay"
+REPLAY_COOKIES = {"refresh": "lab_refresh_copy", "access": "lab_access_copy"}
+REPLAY_COPY_SECONDS = 600
 
 
 def read_json_object() -> dict | None:
@@ -58,11 +82,22 @@ def bearer_challenge(reason: str | None = None, code: str = "invalid_token") -> 
 
 
 def token_refused(rejected: TokenRejected | None):
-    """The 401 for a missing or refused token: the reason, and the step of the flow that refused."""
+    """The 401 for a missing or refused token (the reason, and the step of the flow that refused
+    it), or the 403 for a cookie-authenticated change without its CSRF header."""
+    if isinstance(rejected, CsrfRefused):
+        body = {
+            "error": "csrf_failed",
+            "message": gettext("Refused: %(reason)s.", reason=rejected.reason),
+            "reason": str(rejected.reason),
+        }
+        return jsonify(with_trace(body)), 403
     if rejected is None:
         body = {
             "error": "missing_token",
-            "message": gettext("Send the access token as 'Authorization: Bearer <token>'."),
+            "message": gettext(
+                "Send the access token as 'Authorization: Bearer <token>', or sign in with "
+                "cookie storage."
+            ),
         }
     else:
         body = {
@@ -80,18 +115,98 @@ def token_refused(rejected: TokenRejected | None):
     return response
 
 
-def token_required(view: Callable) -> Callable:
-    """Authenticate by the bearer token alone (signature and claims, no store) and pass on the
-    verified claims as the view's first argument."""
+def token_required(view: Callable | None = None, *, checked: bool = False) -> Callable:
+    """Authenticate by the access token (signature and claims, no store) and pass on the
+    verified claims as the view's first argument. `checked=True` also asks the denylist."""
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        check = check_bearer_token()
-        if check.claims is None:
-            return token_refused(check.refused)
-        return view(check.claims, *args, **kwargs)
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            check = check_access_token(checked=checked)
+            if check.claims is None:
+                return token_refused(check.refused)
+            return view(check.claims, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator(view) if view is not None else decorator
+
+
+def from_fetch() -> bool:
+    """Whether a script of this site sent the call: a cross-site form cannot set this header,
+    and a script of another origin would need a CORS preflight this site never grants."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def fetch_header_missing():
+    message = gettext("This call needs the header 'X-Requested-With: fetch'.")
+    return jsonify(error="invalid_request", message=message), 400
+
+
+def cookie_options(path: str, *, httponly: bool = True, samesite: str = "Strict") -> dict:
+    return {
+        "path": path,
+        "httponly": httponly,
+        "samesite": samesite,
+        "secure": current_app.config["SESSION_COOKIE_SECURE"],
+    }
+
+
+def tokens_response(refresh: IssuedRefresh) -> Response:
+    """The access token (in the body, or in its cookies) and the next refresh token's cookie."""
+    config = current_app.config
+    storage = refresh.family.storage
+    csrf_value = secrets.token_urlsafe(16) if storage == STORAGE_COOKIE else None
+    access = issue_access_token(refresh.user, csrf=csrf_value)
+    body = {
+        "token_type": "Bearer",  # noqa: S106  (the OAuth token type, not a password)
+        "expires_in": access.expires_in,
+        "refresh_expires_in": refresh.expires_in,
+        "storage": storage,
+    }
+    if csrf_value is None:
+        body = {"access_token": access.token, **body}
+    response = jsonify(with_trace(body))
+    response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1: tokens are not cached
+    response.set_cookie(
+        config["JWT_REFRESH_COOKIE_NAME"],
+        refresh.token,
+        max_age=refresh.expires_in,
+        **cookie_options(REFRESH_PATH),
+    )
+    if csrf_value is not None:
+        response.set_cookie(
+            config["JWT_ACCESS_COOKIE_NAME"],
+            access.token,
+            max_age=access.expires_in,
+            **cookie_options(ACCESS_PATH, samesite="Lax"),
+        )
+        response.set_cookie(
+            config["JWT_ACCESS_CSRF_COOKIE_NAME"],
+            csrf_value,
+            max_age=access.expires_in,
+            **cookie_options(CSRF_COOKIE_PATH, httponly=False, samesite="Lax"),
+        )
+    else:
+        clear_access_cookies(response)
+    return response
+
+
+def clear_access_cookies(response: Response) -> None:
+    config = current_app.config
+    if config["JWT_ACCESS_COOKIE_NAME"] in request.cookies:
+        response.delete_cookie(config["JWT_ACCESS_COOKIE_NAME"], **cookie_options(ACCESS_PATH))
+    if config["JWT_ACCESS_CSRF_COOKIE_NAME"] in request.cookies:
+        response.delete_cookie(
+            config["JWT_ACCESS_CSRF_COOKIE_NAME"],
+            **cookie_options(CSRF_COOKIE_PATH, httponly=False, samesite="Lax"),
+        )
+
+
+def clear_refresh_cookie(response: Response) -> None:
+    name = current_app.config["JWT_REFRESH_COOKIE_NAME"]
+    if name in request.cookies:
+        response.delete_cookie(name, **cookie_options(REFRESH_PATH))
 
 
 @bp.get("/api/check")
@@ -102,11 +217,13 @@ def api_check():
     whether its token is good asks here, so a refusal is a fact to show rather than a failed
     request: the same verification, the same trace, no data.
     """
-    return jsonify(with_trace(check_bearer_token().to_dict()))
+    return jsonify(with_trace(check_access_token().to_dict()))
 
 
 @bp.post("/api/token")
-@csrf.exempt  # no cookie authenticates this call, so there is nothing to forge
+# No cookie authenticates this call, so there is nothing to forge; and a cross-site form cannot
+# send JSON (that content type needs a CORS preflight), so it cannot sign a visitor in either.
+@csrf.exempt
 def api_token():
     """Exchange a username and password (JSON) for a signed access token."""
     body = read_json_object()
@@ -116,6 +233,10 @@ def api_token():
             message=gettext('Send a JSON object: {"username": "...", "password": "..."}.'),
         ), 400
     username, password = body.get("username"), body.get("password")
+    storage = body.get("storage", "localStorage")
+    if storage not in STORAGE_CHOICES:
+        message = gettext("'storage' must be 'localStorage' or 'cookie'.")
+        return jsonify(error="invalid_request", message=message), 400
     errors = login_field_errors(username, password)
     if errors:
         message = " ".join(m for messages in errors.values() for m in messages)
@@ -124,20 +245,152 @@ def api_token():
     if user is None:
         message = gettext("Invalid username or password.")
         return jsonify(error="invalid_credentials", message=message), 401
-    issued = issue_access_token(user)
-    response = jsonify(
-        access_token=issued.token,
-        token_type="Bearer",  # noqa: S106  (the OAuth token type, not a password)
-        expires_in=issued.expires_in,
-    )
-    response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1: tokens are not cached
+    return tokens_response(start_family(user, storage))
+
+
+@bp.post("/api/auth/refresh")
+@csrf.exempt  # the refresh cookie is SameSite=Strict and the call needs a header no form sends
+def api_refresh():
+    """Spend the refresh token in the cookie for a new access token and the next refresh token."""
+    if not from_fetch():
+        return fetch_header_missing()
+    try:
+        refresh = rotate(request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"]))
+    except RefreshRefused as refused:
+        return refresh_refused(refused)
+    return tokens_response(refresh)
+
+
+def refresh_refused(refused: RefreshRefused) -> Response:
+    body = {
+        "error": "invalid_refresh_token",
+        "message": gettext("Refresh refused: %(reason)s.", reason=refused.reason),
+        "reason": str(refused.reason),
+    }
+    # The cookie is left where it is: it opens nothing any more, and it is what lets the
+    # profile show the visitor which family was revoked, and why (GET /jwt/api/auth/family).
+    response = jsonify(with_trace(body))
+    response.status_code = 401
     return response
+
+
+@bp.post("/api/auth/logout")
+@csrf.exempt  # authenticated by a header, or by cookies with a header no cross-site form sends
+def api_logout():
+    """Sign the JWT out: revoke the refresh family, and deny the access token until its exp."""
+    # Read first: a body the server refuses (too large, say) must leave nothing signed out.
+    body = read_json_object() if request.content_length else None
+    check = check_access_token()
+    if isinstance(check.refused, CsrfRefused):
+        return token_refused(check.refused)
+    refresh_cookie = request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"])
+    if check.claims is None:
+        if refresh_cookie is None:
+            if check.present:
+                return token_refused(check.refused)
+            message = gettext("Send the access token, or the refresh cookie, to sign out.")
+            return jsonify(error="invalid_request", message=message), 400
+        if not from_fetch():
+            return fetch_header_missing()
+    stored = find_refresh_token(refresh_cookie)
+    family_revoked = revoke_family(stored.family if stored else None, REVOKED_BY_LOGOUT)
+    revoked_until = None
+    if check.claims is not None and check.claims["exp"] > time.time():
+        revoked_until = int(check.claims["exp"])
+        denylist().revoke(check.claims["jti"], revoked_until)
+    response = jsonify(
+        with_trace(
+            {
+                "signed_out": True,
+                "refresh_family_revoked": family_revoked,
+                "access_token_revoked": revoked_until is not None,
+                "revoked_until": revoked_until,
+            }
+        )
+    )
+    if body and body.get("keep_copy") is True:
+        keep_replay_copies(response, refresh_cookie, check)
+    clear_refresh_cookie(response)
+    clear_access_cookies(response)
+    return response
+
+
+def keep_replay_copies(response: Response, refresh_cookie: str | None, check) -> None:
+    """For the replay lab: what a thief who copied the cookies holds, kept where only the
+    replay route receives it (a page script cannot copy an HttpOnly cookie by itself)."""
+    options = cookie_options(REPLAY_PATH) | {"max_age": REPLAY_COPY_SECONDS}
+    if refresh_cookie:
+        response.set_cookie(REPLAY_COOKIES["refresh"], refresh_cookie, **options)
+    if check.source == SOURCE_COOKIE:
+        access_cookie = request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
+        response.set_cookie(REPLAY_COOKIES["access"], access_cookie, **options)
+
+
+@bp.get("/api/auth/family")
+def api_family():
+    """The visitor's refresh family: each token issued, when it was used, and any revocation."""
+    stored = find_refresh_token(request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"]))
+    return jsonify(
+        with_trace({"family": describe_family(stored.family if stored else None, stored)})
+    )
+
+
+@bp.post("/api/auth/replay")
+@csrf.exempt  # needs a header no cross-site form sends; the copies are SameSite=Strict
+def api_replay():
+    """Send the copies kept at sign-out again, through the very checks the real routes use."""
+    if not from_fetch():
+        return fetch_header_missing()
+    refresh_copy = request.cookies.get(REPLAY_COOKIES["refresh"])
+    access_copy = request.cookies.get(REPLAY_COOKIES["access"])
+    result = {"refresh_token": None, "access_token": None}
+    if refresh_copy:
+        try:
+            rotated = rotate(refresh_copy)
+        except RefreshRefused as refused:
+            result["refresh_token"] = {"status": 401, "body": refresh_refused(refused).get_json()}
+        else:
+            revoke_family(rotated.family, REVOKED_BY_LOGOUT)  # a demo never hands out a sign-in
+            result["refresh_token"] = {"status": 200, "body": {"refreshed": True}}
+    if access_copy:
+        result["access_token"] = {
+            "stateless": replayed_access(access_copy, checked=False),
+            "checked": replayed_access(access_copy, checked=True),
+        }
+    response = jsonify(result)
+    for name in REPLAY_COOKIES.values():
+        if name in request.cookies:
+            response.delete_cookie(name, **cookie_options(REPLAY_PATH))
+    return response
+
+
+def replayed_access(token: str, *, checked: bool) -> dict:
+    """What GET /jwt/api/me (or /jwt/api/checked/me) answers to this token, and its trace."""
+    trace = RequestTrace(scheme="jwt")
+    try:
+        claims = verify_access_token(token, trace=trace)
+        if checked and denylist().is_revoked(claims["jti"]):
+            raise TokenRejected(gettext("the token was revoked"))
+    except TokenRejected as rejected:
+        return {"status": 401, "body": {"error": "invalid_token", "reason": str(rejected.reason)}}
+    return {"status": 200, "body": {"username": claims["username"], "scheme": "jwt"}}
 
 
 @bp.get("/api/me")
 @token_required
 def api_me(claims: dict):
     """Who the token says you are, built from its verified claims with zero queries."""
+    return me_response(claims)
+
+
+@bp.get("/api/checked/me")
+@token_required(checked=True)
+def api_checked_me(claims: dict):
+    """The same answer, after one denylist lookup: what honouring a sign-out costs."""
+    return me_response(claims)
+
+
+def me_response(claims: dict) -> Response:
     return jsonify(
         with_trace(
             {

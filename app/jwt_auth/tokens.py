@@ -8,6 +8,7 @@ signature) or 2b (the claims). Nothing here touches a database or a store: that 
 from __future__ import annotations
 
 import functools
+import hmac
 import re
 import time
 import uuid
@@ -25,8 +26,9 @@ from jwt.exceptions import InvalidIssuedAtError, InvalidJTIError, InvalidSubject
 
 from app.accounts.credentials import Identity
 from app.config import ConfigurationError
+from app.jwt_auth.denylist import denylist
 from app.models import User
-from app.tracing import RequestTrace, current_trace
+from app.tracing import RequestTrace, current_trace, store_name
 
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud")
 # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
@@ -37,6 +39,11 @@ MAX_TOKEN_LENGTH = 8 * 1024
 STEP_TOKEN = "token"  # noqa: S105  (1: what was sent is not a bearer token at all)
 STEP_SIGNATURE = "signature"  # 2a: not three base64url parts, a refused algorithm, a bad signature
 STEP_CLAIMS = "claims"  # 2b: signed by us, but expired, for someone else, or missing a claim
+STEP_DENYLIST = "denylist"  # the checked routes only: genuine and current, but signed out
+
+SOURCE_HEADER = "header"
+SOURCE_COOKIE = "cookie"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -60,17 +67,28 @@ class TokenRejected(Exception):
         self.step = step
 
 
-def read_bearer_token() -> str | None:
-    """Return the token from this request's `Authorization: Bearer <token>`; None if absent."""
+def read_access_token() -> tuple[str, str] | None:
+    """This request's access token and where it came from, or None if it carries none.
+
+    `Authorization: Bearer <token>` first, as an API client sends it; otherwise the HttpOnly
+    `lab_access` cookie that the browser sends by itself when the visitor chose that storage.
+    """
     header = request.headers.get("Authorization")
     if header is None or header.strip() == "":
-        return None
+        cookie = request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
+        if not cookie:
+            return None
+        return _checked_shape(cookie), SOURCE_COOKIE
     scheme, _space, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer":
         raise TokenRejected(_("the Authorization header must use the Bearer scheme"), STEP_TOKEN)
     if not token:
         raise TokenRejected(_("the Authorization header has no token after 'Bearer'"), STEP_TOKEN)
+    return _checked_shape(token), SOURCE_HEADER
+
+
+def _checked_shape(token: str) -> str:
     if len(token) > MAX_TOKEN_LENGTH:
         raise TokenRejected(_("the token is far too long to be one of ours"), STEP_TOKEN)
     if not token.isascii():
@@ -78,8 +96,14 @@ def read_bearer_token() -> str | None:
     return token
 
 
-def issue_access_token(user: User, *, now: float | None = None) -> IssuedToken:
-    """Sign a short-lived HS256 access token for `user`. The payload is readable by anyone."""
+def issue_access_token(
+    user: User, *, now: float | None = None, csrf: str | None = None
+) -> IssuedToken:
+    """Sign a short-lived HS256 access token for `user`. The payload is readable by anyone.
+
+    A token kept in a cookie carries `csrf`, the value its double-submit cookie must repeat in
+    the `X-CSRF-Token` header of a state-changing request (as flask-jwt-extended does).
+    """
     config = current_app.config
     issued_at = int(now if now is not None else time.time())
     lifetime = int(config["JWT_ACCESS_TOKEN_TTL"].total_seconds())
@@ -93,6 +117,8 @@ def issue_access_token(user: User, *, now: float | None = None) -> IssuedToken:
         "aud": config["JWT_AUDIENCE"],
         "jti": uuid.uuid4().hex,
     }
+    if csrf is not None:
+        claims["csrf"] = csrf
     token = jwt.encode(claims, config["JWT_SECRET_KEY"], algorithm=config["JWT_ALGORITHM"])
     return IssuedToken(token=token, expires_in=lifetime, claims=claims)
 
@@ -295,44 +321,104 @@ def verify_access_token(token: str) -> dict:
 
 
 @dataclass(frozen=True)
-class BearerCheck:
-    """What one request's bearer token turned out to be: absent, verified or refused."""
+class AccessCheck:
+    """What one request's access token turned out to be: absent, verified or refused."""
 
     present: bool
     claims: dict | None = None
     refused: TokenRejected | None = None
+    source: str | None = None  # SOURCE_HEADER or SOURCE_COOKIE
 
     def to_dict(self) -> dict:
         if self.claims is not None:
             return {
                 "present": True,
                 "valid": True,
+                "source": self.source,
                 "username": self.claims["username"],
                 "expires_at": self.claims["exp"],
             }
         verdict = {"present": self.present, "valid": False}
+        if self.source is not None:
+            verdict["source"] = self.source
         if self.refused is not None:
             verdict |= {"reason": str(self.refused.reason), "failed_step": self.refused.step}
         return verdict
 
 
-def check_bearer_token(trace: RequestTrace | None = None) -> BearerCheck:
-    """Read this request's bearer token and verify it, recording each step into the trace."""
+def check_access_token(trace: RequestTrace | None = None, *, checked: bool = False) -> AccessCheck:
+    """Read this request's access token and verify it, recording each step into the trace.
+
+    With `checked`, a verified token is then looked up on the denylist: one store read.
+    """
     trace = trace if trace is not None else current_trace()
     trace.scheme = "jwt"
+    source = None
     try:
-        token = read_bearer_token()
-        if token is None:
-            return BearerCheck(present=False)
-        received = ngettext(
-            "%(num)d character, Bearer header", "%(num)d characters, Bearer header", len(token)
-        )
-        trace.add("token", gettext("Token received"), detail=received)
-        return BearerCheck(present=True, claims=verify_access_token(token, trace=trace))
+        found = read_access_token()
+        if found is None:
+            return AccessCheck(present=False)
+        token, source = found
+        trace.add("token", gettext("Token received"), detail=_received(token, source))
+        claims = verify_access_token(token, trace=trace)
+        if checked:
+            _check_denylist(claims, trace)
+        if source == SOURCE_COOKIE and request.method in UNSAFE_METHODS:
+            _check_double_submit(claims)
+        return AccessCheck(present=True, claims=claims, source=source)
     except TokenRejected as rejected:
         if rejected.step == STEP_TOKEN:
             trace.add("token", gettext("Token received"), detail=str(rejected.reason), failed=True)
-        return BearerCheck(present=True, refused=rejected)
+        return AccessCheck(present=True, refused=rejected, source=source)
+
+
+def _received(token: str, source: str | None) -> str:
+    if source == SOURCE_COOKIE:
+        return ngettext(
+            "%(num)d character, HttpOnly cookie", "%(num)d characters, HttpOnly cookie", len(token)
+        )
+    return ngettext(
+        "%(num)d character, Bearer header", "%(num)d characters, Bearer header", len(token)
+    )
+
+
+class CsrfRefused(TokenRejected):
+    """A genuine token in a cookie, on a state-changing request without its double submit."""
+
+    def __init__(self, reason) -> None:
+        super().__init__(reason, STEP_TOKEN)
+
+
+def _check_double_submit(claims: dict) -> None:
+    """A cookie rides along on a cross-site form; the header, which no form can set, must not."""
+    sent = request.headers.get("X-CSRF-Token", "")
+    expected = claims.get("csrf")
+    if not sent:
+        raise CsrfRefused(
+            _(
+                "a request authenticated by the lab_access cookie must repeat its CSRF value "
+                "in X-CSRF-Token"
+            )
+        )
+    if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfRefused(_("the X-CSRF-Token header does not match this token's CSRF value"))
+
+
+def _check_denylist(claims: dict, trace: RequestTrace) -> None:
+    """The lookup a stateless token was meant to avoid: is this `jti` signed out?"""
+    jti = claims.get("jti")
+    before = trace.store_ms
+    revoked = isinstance(jti, str) and denylist().is_revoked(jti)
+    elapsed = trace.store_ms - before
+    trace.auth_ms += elapsed
+    label = gettext("Looked up on the denylist")
+    where = store_name(denylist().store_kind)
+    if revoked:
+        detail = gettext("%(kind)s store: revoked", kind=where)
+        trace.add(STEP_DENYLIST, label, elapsed, detail, True)
+        trace.authenticated = False
+        raise TokenRejected(_("the token was revoked"), STEP_DENYLIST)
+    trace.add(STEP_DENYLIST, label, elapsed, gettext("%(kind)s store: not revoked", kind=where))
 
 
 def identity_from_claims(claims: dict) -> Identity:

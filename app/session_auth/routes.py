@@ -30,11 +30,16 @@ from app.accounts.forms import FORM_EXPIRED, LoginForm, render_form
 from app.accounts.notes import load_notes
 from app.display import describe_cookie, mask_secret
 from app.errors.handlers import store_unavailable_response
+from app.extensions import db
 from app.flows import SESSION_CREATION, SESSION_USAGE
 from app.session_auth.identity import end_signed_in_session, start_signed_in_session
+from app.session_auth.store import SESSION_ID_PATTERN, STORE_ERRORS
 from app.tracing import current_trace, with_trace
 
 bp = Blueprint("session_auth", __name__, url_prefix="/session")
+
+REPLAY_COOKIE = "lab_session_copy"
+REPLAY_COPY_SECONDS = 600
 
 INVALID_CREDENTIALS = _("Invalid username or password.")
 ALREADY_SIGNED_OUT = _("You were already signed out: there was no session to end.")
@@ -116,9 +121,51 @@ def logout():
         return redirect(url_for("session_auth.login"))
     if request.method == "GET":
         return render_template("session/logout.html", error=None)
+    copy = session.sid if request.form.get("keep_copy") == "1" else None
     end_signed_in_session()
-    flash(str(SIGNED_OUT), "success")
-    return redirect(url_for("session_auth.login"))
+    if copy is None:
+        flash(str(SIGNED_OUT), "success")
+        return redirect(url_for("session_auth.login"))
+    # The replay lab: keep what a thief who copied the cookie would hold, where only the
+    # replay route receives it. A page script could not copy the HttpOnly cookie itself.
+    response = redirect(url_for("session_auth.replay"))
+    response.set_cookie(
+        REPLAY_COOKIE,
+        copy,
+        max_age=REPLAY_COPY_SECONDS,
+        path=url_for("session_auth.api_replay"),
+        httponly=True,
+        samesite="Strict",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+@bp.get("/replay")
+def replay():
+    """After a sign-out that kept a copy of the cookie: the page that sends the copy again."""
+    return render_template(
+        "session/replay.html", cookie_name=current_app.config["SESSION_COOKIE_NAME"]
+    )
+
+
+@bp.get("/api/replay")
+def api_replay():
+    """What the session API answers to the copy kept at sign-out: the same store lookup."""
+    copy = request.cookies.get(REPLAY_COOKIE)
+    if copy is None:
+        return jsonify(copy=False, status=None, body=None)
+    interface = current_app.session_interface
+    try:
+        record = interface.load_session_record(copy) if SESSION_ID_PATTERN.fullmatch(copy) else None
+    except STORE_ERRORS:
+        db.session.rollback()
+        return store_unavailable_response()
+    if record is not None and "_user_id" in record.data:
+        body = {"scheme": "session", "user_id": record.data["_user_id"]}
+        return jsonify(with_trace({"copy": True, "status": 200, "body": body}))
+    refused, status = not_signed_in()
+    return jsonify(with_trace({"copy": True, "status": status, "body": refused.get_json()}))
 
 
 @bp.get("/profile")

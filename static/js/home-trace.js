@@ -10,7 +10,7 @@ const invitation = note ? [...note.childNodes].map((node) => node.cloneNode(true
 async function lightJwtFlow() {
   if (!note) return;
   const result = await verifyStoredToken();
-  if (result.state === "none") {
+  if (result.state === "none" || result.state === "gone") {
     note.replaceChildren(...invitation.map((node) => node.cloneNode(true))); // "Get a token…"
     markFlow("jwt-usage", null, "");
   } else if (result.state === "verified") {

@@ -2,7 +2,7 @@
 // the server made of it, in whatever state this browser is: no token, a good one, a refused one.
 import { describeTrace, markFlow } from "./flow-marks.js";
 import { lang, languageHeaders, ms, plural, t, tParts } from "./strings.js";
-import { decodeToken, onTokenChange, pretty, sendable, stepName, storedToken } from "./token.js";
+import { decodeToken, onTokenChange, pretty, sendable, stepName, storedToken, tokenStorage } from "./token.js";
 
 const $ = (selector) => document.querySelector(selector);
 const cookieName = $("[data-cookie-name]")?.dataset.cookieName ?? "lab_session";
@@ -163,12 +163,50 @@ async function showFetch(token) {
     : t("inspect.cost.nothing");
 }
 
+// The third place to keep a token: ask /jwt/api/check with no Authorization header, so that
+// whatever the server finds came in a cookie the browser added by itself.
+async function showCookieJwt() {
+  const request = code("GET /jwt/api/check");
+  const name = code("lab_access");
+  let verdict = null;
+  try {
+    const response = await fetch("/jwt/api/check", {
+      headers: { ...languageHeaders, Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    verdict = response.ok ? await response.json() : null;
+  } catch {
+    verdict = null;
+  }
+  const readsLine = $("[data-cookie-jwt-verdict]");
+  const sentLine = $("[data-cookie-jwt-sent]");
+  if (verdict === null) {
+    readsLine.textContent = t("inspect.failed");
+    sentLine.textContent = t("inspect.failed");
+    return;
+  }
+  if (!verdict.present || verdict.source !== "cookie") {
+    readsLine.textContent = t("inspect.cookie_jwt.none");
+    sentLine.replaceChildren(...tParts("inspect.cookie_jwt.not_sent", { request, name }));
+    return;
+  }
+  const absent = strong(t("inspect.cookie.hidden.word"));
+  readsLine.replaceChildren(
+    ...tParts("inspect.cookie_jwt.held", { name, csrf: code("lab_access_csrf"), absent, expression: code("document.cookie") }),
+  );
+  const said = verdict.valid
+    ? t("inspect.cookie_jwt.valid", { username: verdict.username })
+    : t("inspect.cookie_jwt.refused", { reason: verdict.reason ?? "" });
+  sentLine.replaceChildren(...tParts("inspect.cookie_jwt.sent", { request, name, verdict: strong(said) }));
+}
+
 function render() {
   const token = storedToken();
   const hint = $("[data-jwt-login-link]");
-  if (hint) hint.hidden = Boolean(token);
+  if (hint) hint.hidden = Boolean(tokenStorage());
   showToken(token);
   showFetch(token);
+  showCookieJwt();
 }
 
 showDocumentCookie();

@@ -1,7 +1,8 @@
-// The JWT login form: POST the credentials as JSON, keep the token in localStorage, go to the
-// profile. The server's field errors appear under their fields, as on the session form.
+// The JWT login form: POST the credentials as JSON, keep the token in localStorage (or let the
+// server set it in an HttpOnly cookie), go to the profile. The server's field errors appear
+// under their fields, as on the session form.
 import { languageHeaders, t } from "./strings.js";
-import { keepToken } from "./token.js";
+import { keepCookieSignIn, keepToken } from "./token.js";
 
 const form = document.querySelector("[data-jwt-login]");
 const errorBox = document.querySelector("[data-login-error]");
@@ -39,22 +40,27 @@ async function signIn(event) {
   const data = new FormData(form);
   const username = String(data.get("username") || "");
   const password = String(data.get("password") || "");
+  const storage = data.get("storage") === "cookie" ? "cookie" : "localStorage";
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
     const response = await fetch("/jwt/api/token", {
       method: "POST",
       headers: { ...languageHeaders, "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ username, password }),
-      credentials: "omit", // the token endpoint needs no cookie: show that it works without one
+      body: JSON.stringify({ username, password, storage }),
+      // The answer's cookies (the refresh token, and with cookie storage the access token)
+      // must be kept, which "omit" would not do. The endpoint reads no cookie to sign in.
+      credentials: "same-origin",
     });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok || !body.access_token) {
+    const stored = storage === "cookie" ? body.storage === "cookie" : Boolean(body.access_token);
+    if (!response.ok || !stored) {
       if (body.fields) showFieldErrors(body.fields);
       else showError(body.message || t("login.failed", { status: response.status }));
       return;
     }
-    keepToken(body.access_token);
+    if (storage === "cookie") keepCookieSignIn();
+    else keepToken(body.access_token);
     window.location.assign("/jwt/profile");
   } catch {
     showError(t("login.unreachable"));

@@ -1,18 +1,23 @@
 // The JWT profile: read the token from localStorage, show its parts, decode it, and let the
 // server say whether it is any good. What the page says follows the server's answer: a
 // refused token is shown as refused, at the step that refused it, and its countdown stops.
+// With cookie storage the page can read nothing, and says so; the browser sends the cookie.
 import { clearFlow, failedStep, fillTraceSummary, markAllDone, markFlow } from "./flow-marks.js";
+import { canRefresh, noRefresh, refresh, scheduleRefresh, showFamily, stopRefreshSchedule } from "./jwt-refresh.js";
+import { signOutAndReplay } from "./jwt-replay.js";
 import { duration, languageHeaders, t, tParts, utcTime } from "./strings.js";
 import {
+  authHeaders,
+  credentialKey,
   decodeToken,
-  forgetToken,
   forgetVerification,
   onTokenChange,
   pretty,
-  sendable,
+  signOut,
   signedOutToken,
   stepName,
   storedToken,
+  tokenStorage,
   verifyStoredToken,
 } from "./token.js";
 
@@ -37,6 +42,15 @@ function secondsUntil(exp) {
   return exp - Date.now() / 1000;
 }
 
+// What the server did at the last sign-out, in words.
+function signedOutWhat(last) {
+  if (last.server === "unreachable") return "profile.signed_out.unreachable";
+  if (last.revoked && last.familyRevoked) return "profile.signed_out.revoked";
+  if (last.revoked) return "profile.signed_out.denied";
+  if (last.familyRevoked) return "profile.signed_out.family";
+  return "profile.signed_out.nothing";
+}
+
 // No token: and if this browser signed one out, how long a copy of it stays usable, live.
 function showNoToken({ elsewhere = false } = {}) {
   $("[data-has-token]").hidden = true;
@@ -48,19 +62,18 @@ function showNoToken({ elsewhere = false } = {}) {
   where.hidden = !elsewhere;
   where.textContent = elsewhere ? t("profile.signed_out.elsewhere") : "";
   if (last === null) return;
+  $("[data-signed-out-what]").textContent = t(signedOutWhat(last));
   const validity = $("[data-signed-out-validity]");
-  if (last.refused) {
-    validity.textContent = t("profile.signed_out.refused");
+  if (last.refused || last.exp === null) {
+    validity.textContent = last.refused ? t("profile.signed_out.refused") : "";
     return;
   }
   const { exp } = last;
+  const key = last.revoked ? "profile.signed_out.valid_stateless" : "profile.signed_out.valid";
   everySecond(() => {
     const left = secondsUntil(exp);
     if (left > 0) {
-      validity.textContent = t("profile.signed_out.valid", {
-        duration: duration(left),
-        time: utcTime(exp),
-      });
+      validity.textContent = t(key, { duration: duration(left), time: utcTime(exp) });
       return true;
     }
     validity.textContent = t("profile.signed_out.expired", { time: utcTime(exp) });
@@ -84,8 +97,18 @@ function renderParts(parts) {
 const tokenHeading = document.querySelector("[data-token-heading]")?.textContent;
 const signoutExplained = [...(document.querySelector("[data-signout-explained]")?.childNodes ?? [])];
 
+// Cookie storage: nothing to show of the token itself, and the page says why.
+function renderCookieToken() {
+  $("[data-token-heading]").textContent = t("profile.heading.cookie");
+  $("[data-token-cookie]").hidden = false;
+  $("[data-token-shape]").hidden = true;
+  $("[data-decoded]").hidden = true;
+  $("[data-token-junk]").hidden = true;
+}
+
 function renderToken(token, decoded, problem) {
   $("[data-token-heading]").textContent = decoded ? tokenHeading : t("profile.heading.junk");
+  $("[data-token-cookie]").hidden = true;
   $("[data-token-shape]").hidden = decoded === null;
   $("[data-decoded]").hidden = decoded === null;
   $("[data-token-junk]").hidden = decoded !== null;
@@ -122,9 +145,10 @@ const strongNode = (text) => Object.assign(document.createElement("strong"), { t
 
 // "Request: GET /jwt/api/me with Authorization: Bearer <token>. Response status: 200 OK."
 function showApiLine(key, path, extra) {
+  const sent = tokenStorage() === "cookie" ? "Cookie: lab_access=<token>" : "Authorization: Bearer <token>";
   const parts = tParts(key, {
     request: codeNode(`GET ${path}`),
-    header: codeNode("Authorization: Bearer <token>"),
+    header: codeNode(sent),
     ...extra,
   });
   $("[data-api-line]").replaceChildren(...parts);
@@ -169,11 +193,13 @@ function showRefusal(message) {
 }
 
 // {response, body}, or {response: null} when the server could not be reached at all.
-async function callApi(path, token) {
+async function callApi(path) {
   try {
     const response = await fetch(path, {
-      headers: { ...languageHeaders, Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
-      credentials: "omit", // no cookie: the token alone must be enough
+      headers: { ...languageHeaders, ...authHeaders(), Accept: "application/json" },
+      // localStorage: no cookie, the token alone must be enough. Cookie storage: the cookie is
+      // the token.
+      credentials: tokenStorage() === "cookie" ? "same-origin" : "omit",
     });
     const body = await response.json().catch(() => ({}));
     return { response, body };
@@ -210,9 +236,8 @@ function showRefused(decoded, verdict) {
 
 // Asked for by the visitor: the real API's answer to a refused token, a 401.
 async function sendToApi() {
-  const token = storedToken();
-  if (!token) return;
-  const { response, body } = await callApi("/jwt/api/me?trace=1", token);
+  if (!tokenStorage()) return;
+  const { response, body } = await callApi("/jwt/api/me?trace=1");
   if (response === null) {
     $("[data-api-line]").textContent = t("profile.unreachable");
     return;
@@ -224,8 +249,8 @@ async function sendToApi() {
   showBody(body);
 }
 
-async function showVerified(token, decoded) {
-  const exp = decoded?.payload.exp;
+async function showVerified(key, decoded, verdict) {
+  const exp = decoded?.payload.exp ?? verdict.expires_at;
   markAllDone("jwt-creation", t("flow.note.issued"), t("profile.caption.issued"));
   if (typeof exp === "number") {
     // At exp, token.js tells every module of the page, which asks the server again.
@@ -236,10 +261,10 @@ async function showVerified(token, decoded) {
       return left > 0;
     });
   }
-  const me = await callApi("/jwt/api/me?trace=1", token);
-  if (token !== storedToken()) return;
-  const notes = me.response?.ok ? await callApi("/jwt/api/notes?trace=1", token) : me;
-  if (token !== storedToken()) return;
+  const me = await callApi("/jwt/api/me?trace=1");
+  if (key !== credentialKey()) return;
+  const notes = me.response?.ok ? await callApi("/jwt/api/notes?trace=1") : me;
+  if (key !== credentialKey()) return;
   if (me.response?.status === 401 || notes.response?.status === 401) {
     // Refused between the check and these calls (it expired): ask again, and show that.
     forgetVerification();
@@ -270,38 +295,88 @@ async function showVerified(token, decoded) {
   );
 }
 
+// Whether the refusal is the token's age and nothing else, so a refresh may mend it.
+function expiredOnly(storage, decoded, result) {
+  if (storage === "cookie") return result.state === "gone";
+  const exp = decoded?.payload.exp;
+  return result.body?.failed_step === "claims" && typeof exp === "number" && secondsUntil(exp) <= 0;
+}
+
+let refreshedAfterExpiry = null; // the credential a refresh was tried for, so it is tried once
+
 async function render(change = {}) {
   stopTimer();
   document.querySelector("[data-loading]")?.remove();
-  const token = storedToken();
-  if (!token) {
+  const storage = tokenStorage();
+  if (!storage) {
+    stopRefreshSchedule();
     showNoToken(change);
     return;
   }
   $("[data-no-token]").hidden = true;
+  $("[data-replay]").hidden = true; // signed in again: the replay of the last sign-out is history
   $("[data-has-token]").hidden = false;
+  const token = storedToken();
+  const key = credentialKey();
   let decoded = null;
-  let problem = "";
-  try {
-    decoded = decodeToken(token);
-  } catch (error) {
-    problem = error.message;
+  if (storage === "cookie") {
+    renderCookieToken();
+  } else {
+    let problem = "";
+    try {
+      decoded = decodeToken(token);
+    } catch (error) {
+      problem = error.message;
+    }
+    renderToken(token, decoded, problem);
   }
-  renderToken(token, decoded, problem);
   resetResults();
   const result = await verifyStoredToken();
-  if (result.token !== storedToken()) return; // the token changed meanwhile: a newer render runs
+  if (result.key !== credentialKey()) return; // the token changed meanwhile: a newer render runs
   if (result.state === "unreachable") {
+    noRefresh("refresh.unreachable");
     showRefusal(t("profile.unreachable"));
     $("[data-api-line]").textContent = t("profile.unreachable");
     setNotes([{ text: t("profile.unreachable"), muted: true }]);
     return;
   }
-  if (result.state === "verified") await showVerified(token, decoded);
+  if (result.state === "verified") {
+    scheduleRefresh(result.body.expires_at);
+    showFamily();
+    await showVerified(key, decoded, result.body);
+    return;
+  }
+  const family = await showFamily();
+  if (key !== credentialKey()) return;
+  if (expiredOnly(storage, decoded, result) && canRefresh(family) && refreshedAfterExpiry !== key) {
+    // The access token ran out while nobody was here: the refresh token is what it is for.
+    refreshedAfterExpiry = key;
+    const refreshed = await refresh("expired");
+    if (refreshed.state === "refreshed" || refreshed.state === "elsewhere") return; // re-rendered
+  }
+  noRefresh(canRefresh(family) ? "refresh.paused" : "refresh.impossible");
+  if (result.state === "gone") showGone();
   else showRefused(decoded, result.body);
 }
 
+// Cookie storage, but the browser sent no cookie: it expired (its Max-Age is the token's life).
+function showGone() {
+  showRefusal(t("profile.gone"));
+  $("[data-api-line]").textContent = t("profile.gone");
+  setNotes([{ text: t("profile.notes.skipped"), muted: true }]);
+}
+
+async function signOutHere() {
+  stopRefreshSchedule();
+  await signOut();
+}
+
 document.querySelector("[data-send-me]")?.addEventListener("click", sendToApi);
-document.querySelector("[data-jwt-logout]")?.addEventListener("click", () => forgetToken());
+document.querySelector("[data-jwt-logout]")?.addEventListener("click", signOutHere);
+document.querySelector("[data-jwt-replay]")?.addEventListener("click", () => {
+  stopRefreshSchedule();
+  signOutAndReplay();
+});
+document.querySelector("[data-refresh-now]")?.addEventListener("click", () => refresh("manual"));
 onTokenChange(render);
 render();

@@ -5,7 +5,7 @@
 // Session: the server wrote the pill; when another tab signs in or out, this tab hears of it
 // (BroadcastChannel, nothing stored) and says that the page is out of date.
 import { t } from "./strings.js";
-import { onTokenChange, storedToken, verifyStoredToken } from "./token.js";
+import { credentialKey, onTokenChange, tokenStorage, verifyStoredToken } from "./token.js";
 
 const jwtPill = document.querySelector("[data-jwt-status]");
 const jwtLink = document.querySelector("[data-jwt-nav]");
@@ -20,19 +20,21 @@ function setPill(pill, text, kind, title = "") {
 
 async function showJwtStatus() {
   if (!jwtPill) return;
-  const token = storedToken();
+  const storage = tokenStorage();
   // Without a token the JWT lab starts at its sign-in page.
-  if (jwtLink) jwtLink.href = token ? "/jwt/profile" : "/jwt/login";
-  if (!token) {
+  if (jwtLink) jwtLink.href = storage ? "/jwt/profile" : "/jwt/login";
+  if (!storage) {
     setPill(jwtPill, t("pill.jwt.none"), "off");
     return;
   }
   setPill(jwtPill, t("pill.jwt.checking"), "off");
   const result = await verifyStoredToken();
-  if (result.token !== storedToken()) return; // changed meanwhile: a newer check is on its way
+  if (result.key !== credentialKey()) return; // changed meanwhile: a newer check is on its way
   if (result.state === "verified") {
     const name = t("pill.jwt.verified", { username: result.body.username });
     setPill(jwtPill, name, "jwt", t("pill.jwt.verified.title"));
+  } else if (result.state === "gone") {
+    setPill(jwtPill, t("pill.jwt.refused"), "refused", t("pill.jwt.gone.title"));
   } else if (result.state === "refused") {
     const reason = result.body.reason ?? "—";
     setPill(jwtPill, t("pill.jwt.refused"), "refused", t("pill.jwt.refused.title", { reason }));

@@ -3,10 +3,16 @@
 import { languageHeaders, plural, t } from "./strings.js";
 
 export const TOKEN_KEY = "access_token";
-// What became of the token this browser last forgot on purpose, so the signed-out notice can say
-// how long a copy of it stays usable: its exp as the server verified it, or "refused". Not a
-// credential.
-export const SIGNED_OUT_KEY = "lab:signed_out_token_exp";
+// What became of the token this browser last signed out, so the signed-out notice can say how
+// long a copy of it stays usable: JSON {exp (as the server verified it), refused, revoked,
+// storage}. Not a credential.
+export const SIGNED_OUT_KEY = "lab:signed_out_token";
+// "cookie" while the visitor keeps the token in the HttpOnly lab_access cookie, which no script
+// can read: pages then ask the server, and the browser sends the cookie by itself. A marker,
+// not a credential.
+export const STORAGE_KEY = "lab:token_storage";
+// When any tab last refreshed the tokens, so the other tabs do not spend the refresh token too.
+const REFRESHED_KEY = "lab:refreshed_at";
 
 export function storedToken() {
   try {
@@ -16,34 +22,154 @@ export function storedToken() {
   }
 }
 
+// "localStorage", "cookie" or null: where this browser keeps its access token, if anywhere.
+export function tokenStorage() {
+  try {
+    if (window.localStorage.getItem(TOKEN_KEY)) return "localStorage";
+    return window.localStorage.getItem(STORAGE_KEY) === "cookie" ? "cookie" : null;
+  } catch {
+    return null;
+  }
+}
+
+// What identifies this browser's credential for "did it change meanwhile?": the token itself,
+// or the marker of the cookie (and when it was last renewed).
+export function credentialKey() {
+  const storage = tokenStorage();
+  if (storage === "cookie") return `cookie:${window.localStorage.getItem(REFRESHED_KEY) ?? ""}`;
+  return storage === null ? null : storedToken();
+}
+
 export function keepToken(token) {
   window.localStorage.setItem(TOKEN_KEY, token);
+  window.localStorage.removeItem(STORAGE_KEY);
   window.localStorage.removeItem(SIGNED_OUT_KEY);
   announceTokenChange();
 }
 
-// Forget the token. The signed-out notice may only call it usable if the server said so: what
-// the payload claims about its own exp proves nothing.
-export function forgetToken() {
-  const token = storedToken();
-  const verdict = lastVerdict?.token === token ? lastVerdict : null;
-  if (verdict?.state === "verified" && typeof verdict.body.expires_at === "number") {
-    window.localStorage.setItem(SIGNED_OUT_KEY, String(verdict.body.expires_at));
-  } else if (verdict?.state === "refused") {
-    window.localStorage.setItem(SIGNED_OUT_KEY, "refused");
-  } else {
-    window.localStorage.removeItem(SIGNED_OUT_KEY);
-  }
+// Signed in with cookie storage: the token is in the HttpOnly cookie; keep only the marker.
+export function keepCookieSignIn() {
   window.localStorage.removeItem(TOKEN_KEY);
+  window.localStorage.setItem(STORAGE_KEY, "cookie");
+  window.localStorage.setItem(REFRESHED_KEY, String(Date.now()));
+  window.localStorage.removeItem(SIGNED_OUT_KEY);
   announceTokenChange();
 }
 
-// {exp} for a token the server had verified, {refused: true} for one it had refused, or null.
+// Forget the token, saying what the server did at sign-out (`outcome`, from its answer, or
+// null if it could not be asked). The notice may only call a copy usable if the server said
+// so: what the payload claims about its own exp proves nothing.
+export function forgetToken(outcome = null) {
+  const storage = tokenStorage();
+  const verdict = lastVerdict?.key === credentialKey() ? lastVerdict : null;
+  const record = { storage, server: outcome?.server ?? "unreachable" };
+  record.revoked = Boolean(outcome?.access_token_revoked);
+  record.familyRevoked = Boolean(outcome?.refresh_family_revoked);
+  if (verdict?.state === "verified" && typeof verdict.body.expires_at === "number") {
+    record.exp = verdict.body.expires_at;
+  } else if (verdict?.state === "refused") {
+    record.refused = true;
+  }
+  if (storage === null) window.localStorage.removeItem(SIGNED_OUT_KEY);
+  else window.localStorage.setItem(SIGNED_OUT_KEY, JSON.stringify(record));
+  window.localStorage.removeItem(TOKEN_KEY);
+  window.localStorage.removeItem(STORAGE_KEY);
+  announceTokenChange();
+}
+
+// What the last sign-out left: {exp, refused, revoked, familyRevoked, server, storage}, or null.
+// `server` is "ok" (it answered the sign-out), "refused" or "unreachable".
 export function signedOutToken() {
-  const value = window.localStorage.getItem(SIGNED_OUT_KEY);
-  if (value === "refused") return { refused: true };
-  const exp = Number(value);
-  return value !== null && Number.isFinite(exp) && exp > 0 ? { exp } : null;
+  try {
+    const value = JSON.parse(window.localStorage.getItem(SIGNED_OUT_KEY) ?? "null");
+    if (!value || typeof value !== "object") return null;
+    const exp = Number(value.exp);
+    return {
+      exp: Number.isFinite(exp) && exp > 0 ? exp : null,
+      refused: value.refused === true,
+      revoked: value.revoked === true,
+      familyRevoked: value.familyRevoked === true,
+      server: ["ok", "refused"].includes(value.server) ? value.server : "unreachable",
+      storage: value.storage === "cookie" ? "cookie" : "localStorage",
+    };
+  } catch {
+    return null;
+  }
+}
+
+// The double-submit value the server set beside the lab_access cookie: readable on purpose.
+export function accessCsrf() {
+  const found = document.cookie.split(";").map((c) => c.trim()).find((c) => c.startsWith("lab_access_csrf="));
+  return found ? decodeURIComponent(found.slice("lab_access_csrf=".length)) : "";
+}
+
+// The headers that authenticate a call with this browser's access token: the Bearer header, or
+// (cookie storage) nothing but the double-submit header; the browser adds the cookie itself.
+export function authHeaders(method = "GET") {
+  if (tokenStorage() === "localStorage") return { Authorization: `Bearer ${sendable(storedToken())}` };
+  if (tokenStorage() === "cookie" && method !== "GET") return { "X-CSRF-Token": accessCsrf() };
+  return {};
+}
+
+export async function postJson(path, body, headers = {}) {
+  try {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: {
+        ...languageHeaders,
+        ...headers,
+        "X-Requested-With": "fetch",
+        Accept: "application/json",
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin", // the refresh cookie reaches only /jwt/api/auth/*
+    });
+    return { response, body: await response.json().catch(() => ({})) };
+  } catch {
+    return { response: null, body: {} };
+  }
+}
+
+// Spend the refresh token for a new access token. Tabs take turns (Web Locks), and a tab that
+// finds another one has just refreshed does not spend the new refresh token a second time:
+// that would look like reuse, and revoke the sign-in.
+export async function refreshTokens() {
+  const before = credentialKey();
+  const run = async () => {
+    if (credentialKey() !== before) return { state: "elsewhere" };
+    const { response, body } = await postJson("/jwt/api/auth/refresh?trace=1");
+    if (response === null) return { state: "unreachable", body };
+    if (!response.ok) return { state: "refused", status: response.status, body };
+    if (body.access_token) {
+      window.localStorage.setItem(REFRESHED_KEY, String(Date.now()));
+      keepToken(body.access_token);
+    } else {
+      keepCookieSignIn();
+    }
+    return { state: "refreshed", status: response.status, body };
+  };
+  if (navigator.locks?.request) return navigator.locks.request("lab:refresh", run);
+  return run();
+}
+
+// Sign out on the server: revoke the refresh family and deny the access token until its exp.
+// With `keepCopy`, the server keeps copies of the HttpOnly cookies for the replay.
+export async function signOut({ keepCopy = false } = {}) {
+  const copy = storedToken();
+  const result = await postJson("/jwt/api/auth/logout?trace=1", { keep_copy: keepCopy }, authHeaders("POST"));
+  const server = result.response === null ? "unreachable" : result.response.ok ? "ok" : "refused";
+  forgetToken({ ...(result.response?.ok ? result.body : {}), server });
+  return { ...result, copy };
+}
+
+export function fetchFamily() {
+  return fetch("/jwt/api/auth/family", {
+    headers: { ...languageHeaders, Accept: "application/json" },
+    credentials: "same-origin",
+  })
+    .then((response) => (response.ok ? response.json() : { family: null }))
+    .catch(() => ({ family: null }));
 }
 
 function base64UrlToText(part) {
@@ -95,7 +221,7 @@ const LONGEST_WAIT_MS = 2 ** 31 - 1;
 // with a 200 verdict: a refused token is a fact to show, not a failed request.
 export function verifyStoredToken() {
   if (verification === null) {
-    verification = askServer(storedToken()).then((result) => {
+    verification = askServer(storedToken(), tokenStorage(), credentialKey()).then((result) => {
       lastVerdict = result;
       watchExpiry(result);
       return result;
@@ -119,18 +245,24 @@ function watchExpiry(result) {
   expiryTimer = window.setTimeout(announceTokenChange, Math.min(Math.max(wait, 0), LONGEST_WAIT_MS));
 }
 
-async function askServer(token) {
-  if (!token) return { token, state: "none" };
+async function askServer(token, storage, key) {
+  if (storage === null) return { token, key, storage, state: "none" };
+  const headers = { ...languageHeaders, Accept: "application/json" };
+  if (storage === "localStorage") headers.Authorization = `Bearer ${sendable(token)}`;
   try {
     const response = await fetch("/jwt/api/check?trace=1", {
-      headers: { ...languageHeaders, Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
-      credentials: "omit", // no cookie: the token alone must be enough
+      headers,
+      // localStorage: no cookie, the token alone must be enough. Cookie storage: the cookie is
+      // the token, and the browser sends it by itself.
+      credentials: storage === "cookie" ? "same-origin" : "omit",
     });
-    if (!response.ok) return { token, state: "unreachable" };
+    if (!response.ok) return { token, key, storage, state: "unreachable" };
     const body = await response.json();
-    return { token, state: body.valid ? "verified" : "refused", body };
+    // A cookie that has expired is gone from the browser: the server received no token.
+    const state = body.valid ? "verified" : body.present ? "refused" : "gone";
+    return { token, key, storage, state, body };
   } catch {
-    return { token, state: "unreachable" };
+    return { token, key, storage, state: "unreachable" };
   }
 }
 
@@ -138,7 +270,7 @@ async function askServer(token) {
 // this one.
 export function onTokenChange(callback) {
   window.addEventListener("storage", (event) => {
-    if (event.key === TOKEN_KEY || event.key === null) {
+    if ([TOKEN_KEY, STORAGE_KEY, REFRESHED_KEY, null].includes(event.key)) {
       forgetVerification();
       callback({ elsewhere: true });
     }

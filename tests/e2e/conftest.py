@@ -103,11 +103,15 @@ def session_login(page, base: str, username: str = "alice", language: str = "en"
     page.wait_for_url(f"{base}/session/profile")
 
 
-def jwt_login(page, base: str, username: str = "alice", language: str = "en") -> None:
+def jwt_login(
+    page, base: str, username: str = "alice", language: str = "en", storage: str = "localStorage"
+) -> None:
+    """Sign in to the JWT lab through the real form, keeping the token where `storage` says."""
     words = FORM_WORDS[language]
     page.goto(f"{base}/jwt/login")
     page.get_by_label(words["username"]).fill(username)
     page.get_by_label(words["password"]).fill(DEMO_PASSWORDS[username])
+    page.locator(f'input[name="storage"][value="{storage}"]').check()
     page.get_by_role("button", name=words["get a token"]).click()
     page.wait_for_url(f"{base}/jwt/profile")
 

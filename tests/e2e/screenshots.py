@@ -18,8 +18,16 @@ from tests.helpers import tampered
 
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 # The Korean pages too (file names end in -ko), in a browser whose language is Korean.
-KOREAN_PAGES = ("home", "session-profile", "jwt-profile", "jwt-profile-refused", "inspect-both")
-# (file name, path, state: None, "session", "jwt", "both", "tampered" or "signed out")
+KOREAN_PAGES = (
+    "home",
+    "session-profile",
+    "jwt-profile",
+    "jwt-profile-refused",
+    "jwt-profile-replayed",
+    "inspect-both",
+)
+# (file name, path, state: None, "session", "jwt", "both", "tampered", "signed out", "cookie",
+# "replayed" or "session replayed")
 PAGES = [
     ("home", "/", None),
     ("session-login", "/session/login", None),
@@ -28,6 +36,10 @@ PAGES = [
     ("jwt-profile", "/jwt/profile", "jwt"),
     ("jwt-profile-refused", "/jwt/profile", "tampered"),
     ("jwt-profile-signed-out", "/jwt/profile", "signed out"),
+    ("jwt-profile-cookie", "/jwt/profile", "cookie"),
+    ("jwt-profile-replayed", "/jwt/profile", "replayed"),
+    ("session-replayed", "/session/replay", "session replayed"),
+    ("inspect-cookie", "/inspect", "cookie"),
     ("inspect-both", "/inspect", "both"),
     ("inspect-neither", "/inspect", None),
     ("inspect-refused", "/inspect", "tampered"),
@@ -67,15 +79,25 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                     locale="ko-KR" if language == "ko" else "en-US",
                 )
                 page = context.new_page()
-                if state in ("session", "both"):
+                if state in ("session", "both", "session replayed"):
                     session_login(page, server.url, language=language)
-                if state in ("jwt", "both", "tampered", "signed out"):
+                if state in ("jwt", "both", "tampered", "signed out", "replayed"):
                     jwt_login(page, server.url, language=language)
+                if state == "cookie":
+                    jwt_login(page, server.url, language=language, storage="cookie")
                 if state == "tampered":
                     plant_token(page, server.url, tampered(storage_token(page)))
                 if state == "signed out":
                     page.locator("[data-jwt-logout]").click()
-                page.goto(f"{server.url}{path}")
+                if state == "replayed":
+                    # The answers live on this page only: no reload after the click.
+                    page.locator("[data-jwt-replay]").click()
+                    page.locator('[data-replay-row="refresh"]').wait_for()
+                elif state == "session replayed":
+                    page.locator("[data-session-replay-button]").click()
+                    page.wait_for_url(f"{server.url}{path}")
+                else:
+                    page.goto(f"{server.url}{path}")
                 page.wait_for_load_state("networkidle")
                 suffix = "-ko" if language == "ko" else ""
                 target = out_dir / f"{name}{suffix}-{tag}.png"

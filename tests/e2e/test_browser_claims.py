@@ -34,7 +34,7 @@ def test_session_cookie_is_httponly_and_hidden_from_javascript(page, context, ba
 
     # Sign out, then replay the old cookie from a fresh browser context.
     page.goto(f"{base}/session/profile")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out (delete the session)").click()
     expect(page.get_by_role("status")).to_contain_text("Signed out")
     replay = browser.new_context()
     try:
@@ -56,10 +56,10 @@ def test_jwt_lives_in_localstorage_and_travels_as_a_bearer_header(page, context,
     payload = decode_payload(token)
     expect(page.locator("[data-decoded-payload]")).to_contain_text('"username": "alice"')
     expect(page.locator("[data-decoded-payload]")).to_contain_text(f'"exp": {payload["exp"]}')
-    # A live countdown from the 15-minute lifetime, e.g. "14 minutes, 59 seconds left", that
+    # A live countdown from the 5-minute lifetime, e.g. "4 minutes, 59 seconds left", that
     # really ticks.
     countdown = page.locator("[data-countdown]")
-    expect(countdown).to_have_text(re.compile(r"^(1[0-4]|15) minutes?(, \d{1,2} seconds?)? left$"))
+    expect(countdown).to_have_text(re.compile(r"^[45] minutes?(, \d{1,2} seconds?)? left$"))
     first = countdown.inner_text()
     expect(countdown).not_to_have_text(first, timeout=3000)
     expect(page.locator("[data-api-line]")).to_contain_text("Response status: 200 OK.")
@@ -78,17 +78,23 @@ def test_jwt_lives_in_localstorage_and_travels_as_a_bearer_header(page, context,
     expect(page.locator("[data-token-payload]")).to_contain_text('"username": "alice"')
 
     page.goto(f"{base}/jwt/profile")
-    page.get_by_role("button", name="Sign out (forget the token)").click()
-    # The token is gone; only its exp stays behind, for the notice: a number, not a credential.
-    assert page.evaluate("Object.keys(localStorage)") == ["lab:signed_out_token_exp"]
-    assert page.evaluate("localStorage.getItem('lab:signed_out_token_exp')") == str(payload["exp"])
+    page.get_by_role("button", name="Sign out", exact=True).click()
     notice = page.locator("[data-signed-out-notice]")
     expect(notice).to_be_visible()
-    expect(notice).to_contain_text("still valid for")
+    # The token is gone; only what became of it stays behind, for the notice: no credential.
+    assert page.evaluate("Object.keys(localStorage)") == ["lab:signed_out_token"]
+    left = json.loads(page.evaluate("localStorage.getItem('lab:signed_out_token')"))
+    assert left["exp"] == payload["exp"] and left["revoked"] is True and token not in str(left)
+    expect(notice).to_contain_text("still accepted by the stateless GET /jwt/api/me")
 
-    # And it is true: the copied token still works until exp.
+    # And it is true: the copied token still works on the stateless route until exp, and the
+    # checked route refuses it.
     response = page.request.get(f"{base}/jwt/api/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status == 200
+    checked = page.request.get(
+        f"{base}/jwt/api/checked/me", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert checked.status == 401
 
 
 def test_inspect_shows_both_columns_when_signed_in_under_both(page, base):

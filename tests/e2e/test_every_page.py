@@ -42,7 +42,7 @@ def prepare(page, base, state, live_server):
     if state in ("jwt", "both", "signed out"):
         jwt_login(page, base)
     if state == "signed out":
-        page.get_by_role("button", name="Sign out (forget the token)").click()
+        page.get_by_role("button", name="Sign out", exact=True).click()
     if state == "refused":
         plant_token(page, base, server_token(live_server, exp=int(time.time()) - 10))
     if state == "junk":

@@ -1,0 +1,214 @@
+"""Refresh tokens: opaque, rotated on every use, and a spent one coming back revokes its family.
+
+A sign-in starts a family. Each refresh spends the family's newest token and issues the next
+one, so a token works once. A spent token presented again means two parties hold the same
+chain (the visitor and a thief, and it is impossible to tell which is which), so the whole
+family is revoked: the newest token stops working too, and both have to sign in again.
+
+Families and tokens are rows in the database (`app.models`), so they survive a restart and every
+worker sees them. Only each token's SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _
+from sqlalchemy import delete, func, select, update
+
+from app.extensions import db
+from app.models import RefreshFamily, RefreshToken, User
+
+REFRESH_TOKEN_BYTES = 32  # 256 bits
+# secrets.token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
+REFRESH_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+STORAGE_COOKIE = "cookie"
+STORAGE_CHOICES = ("localStorage", STORAGE_COOKIE)
+REVOKED_BY_REUSE = "reuse"
+REVOKED_BY_LOGOUT = "logout"
+TOKENS_SHOWN = 12  # a family refreshed every few minutes for a week has thousands
+
+REASONS = {
+    "missing": _("no refresh token was sent (the lab_refresh cookie is missing)"),
+    "unknown": _("the refresh token is not one this server issued"),
+    "expired": _("the refresh token has expired"),
+    REVOKED_BY_REUSE: _("refresh token reuse detected; this sign-in was revoked"),
+    REVOKED_BY_LOGOUT: _("the refresh token was revoked: this sign-in was signed out"),
+}
+
+
+class RefreshRefused(Exception):
+    """A refresh token that gets no new access token; `reason` is safe to show the client."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.reason = REASONS[code]
+
+
+@dataclass(frozen=True)
+class IssuedRefresh:
+    """A new refresh token (the only time it exists in clear) and who it speaks for."""
+
+    token: str
+    expires_in: int
+    family: RefreshFamily
+    user: User
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def _now(now: float | None) -> int:
+    return int(now if now is not None else time.time())
+
+
+def _lifetime() -> int:
+    return int(current_app.config["JWT_REFRESH_TOKEN_TTL"].total_seconds())
+
+
+def _add_token(family: RefreshFamily, number: int, now: int) -> str:
+    token = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+    expires_at = now + _lifetime()
+    family.expires_at = expires_at
+    db.session.add(
+        RefreshToken(
+            family=family,
+            number=number,
+            token_hash=hash_refresh_token(token),
+            issued_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return token
+
+
+def start_family(user: User, storage: str, *, now: float | None = None) -> IssuedRefresh:
+    """Begin a sign-in's family with its first refresh token."""
+    at = _now(now)
+    _sweep_expired_families(at)
+    family = RefreshFamily(user_id=user.id, storage=storage, created_at=at, expires_at=at)
+    db.session.add(family)
+    token = _add_token(family, 1, at)
+    db.session.commit()
+    return IssuedRefresh(token, _lifetime(), family, user)
+
+
+def find_refresh_token(token: str | None) -> RefreshToken | None:
+    """The stored token this value hashes to, whatever its state; None for anything else."""
+    if not token or not REFRESH_TOKEN_PATTERN.fullmatch(token):
+        return None
+    return db.session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(token))
+    )
+
+
+def rotate(token: str | None, *, now: float | None = None) -> IssuedRefresh:
+    """Spend `token` and issue the next one of its family, or raise RefreshRefused.
+
+    Spending is one conditional UPDATE, so of two requests racing with the same token exactly
+    one wins; the other counts as reuse.
+    """
+    if not token:
+        raise RefreshRefused("missing")
+    stored = find_refresh_token(token)
+    if stored is None:
+        raise RefreshRefused("unknown")
+    family = stored.family
+    at = _now(now)
+    if family.revoked_at is not None:
+        raise RefreshRefused(family.revoked_reason or REVOKED_BY_LOGOUT)
+    if stored.used_at is not None:
+        revoke_family(family, REVOKED_BY_REUSE, now=at)
+        raise RefreshRefused(REVOKED_BY_REUSE)
+    if stored.expires_at <= at:
+        raise RefreshRefused("expired")
+    spent = db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None))
+        .values(used_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        db.session.rollback()
+        revoke_family(db.session.get(RefreshFamily, family.id), REVOKED_BY_REUSE, now=at)
+        raise RefreshRefused(REVOKED_BY_REUSE)
+    stored.used_at = at
+    newest = db.session.scalar(
+        select(func.max(RefreshToken.number)).where(RefreshToken.family_id == family.id)
+    )
+    fresh = _add_token(family, newest + 1, at)
+    db.session.commit()
+    return IssuedRefresh(fresh, _lifetime(), family, family.user)
+
+
+def revoke_family(family: RefreshFamily | None, reason: str, *, now: float | None = None) -> bool:
+    """Revoke every token of the family at once; False if it was already revoked."""
+    if family is None or family.revoked_at is not None:
+        return False
+    family.revoked_at = _now(now)
+    family.revoked_reason = reason
+    db.session.commit()
+    return True
+
+
+def describe_family(family: RefreshFamily | None, current: RefreshToken | None, *, now=None):
+    """The family as the JWT profile draws it: each token, when it was used, and its state."""
+    if family is None:
+        return None
+    at = _now(now)
+
+    def state(token: RefreshToken) -> str:
+        if token.used_at is not None:
+            return "spent"
+        if family.revoked_at is not None:
+            return "revoked"
+        return "expired" if token.expires_at <= at else "active"
+
+    reason = family.revoked_reason
+    newest = db.session.scalars(
+        select(RefreshToken)
+        .where(RefreshToken.family_id == family.id)
+        .order_by(RefreshToken.number.desc())
+        .limit(TOKENS_SHOWN)
+    ).all()
+    return {
+        "created_at": family.created_at,
+        "storage": family.storage,
+        "revoked_at": family.revoked_at,
+        "revoked_reason_code": reason,
+        "revoked_reason": str(REASONS[reason]) if reason in REASONS else None,
+        "tokens": [
+            {
+                "number": token.number,
+                "issued_at": token.issued_at,
+                "expires_at": token.expires_at,
+                "used_at": token.used_at,
+                "state": state(token),
+                "current": current is not None and token.id == current.id,
+            }
+            for token in reversed(newest)
+        ],
+        "token_count": newest[0].number if newest else 0,
+    }
+
+
+def _sweep_expired_families(now: int) -> None:
+    """Remove up to a batch of families whose newest token has expired: no scheduler needed."""
+    limit = current_app.config["JWT_SWEEP_BATCH"]
+    oldest = (
+        select(RefreshFamily.id)
+        .where(RefreshFamily.expires_at <= now)
+        .order_by(RefreshFamily.expires_at)
+        .limit(limit)
+    )
+    ids = list(db.session.scalars(oldest))
+    if ids:
+        db.session.execute(delete(RefreshToken).where(RefreshToken.family_id.in_(ids)))
+        db.session.execute(delete(RefreshFamily).where(RefreshFamily.id.in_(ids)))

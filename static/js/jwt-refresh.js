@@ -1,0 +1,143 @@
+// The JWT profile's refresh card: when the next automatic refresh happens, a "refresh now"
+// button, a log of every refresh this page saw, and the refresh family as the server keeps it.
+import { duration, plural, t, utcTime } from "./strings.js";
+import { fetchFamily, refreshTokens } from "./token.js";
+
+const $ = (selector) => document.querySelector(selector);
+const LONGEST_AHEAD_S = 30; // refresh this long before exp, or sooner for very short tokens
+let refreshTimer = null;
+let countdown = null;
+
+const nowS = () => Date.now() / 1000;
+
+// How long before `exp` to refresh: 30 seconds, or a quarter of what is left if that is less.
+function aheadOf(exp) {
+  return Math.max(1, Math.min(LONGEST_AHEAD_S, (exp - nowS()) / 4));
+}
+
+function log(text, kind = "") {
+  const item = Object.assign(document.createElement("li"), { textContent: text });
+  if (kind) item.className = kind;
+  $("[data-refresh-log]")?.prepend(item);
+}
+
+export function stopRefreshSchedule() {
+  if (refreshTimer !== null) window.clearTimeout(refreshTimer);
+  if (countdown !== null) window.clearInterval(countdown);
+  refreshTimer = null;
+  countdown = null;
+}
+
+function sayNext(text) {
+  const line = $("[data-next-refresh]");
+  if (line) line.textContent = text;
+}
+
+// Refresh `ahead` seconds before the verified token's exp; say when, live.
+export function scheduleRefresh(exp) {
+  stopRefreshSchedule();
+  const ahead = aheadOf(exp);
+  const at = exp - ahead;
+  const tick = () => {
+    const left = at - nowS();
+    sayNext(
+      t("refresh.next", { duration: duration(Math.max(0, left)), ahead: duration(ahead), time: utcTime(exp) }),
+    );
+  };
+  tick();
+  countdown = window.setInterval(tick, 1000);
+  refreshTimer = window.setTimeout(() => {
+    stopRefreshSchedule();
+    refresh("auto", ahead);
+  }, Math.max(0, (at - nowS()) * 1000));
+}
+
+// The token can no longer be refreshed (refused, signed out): say so, and never try by timer.
+export function noRefresh(reasonKey) {
+  stopRefreshSchedule();
+  sayNext(t(reasonKey));
+}
+
+// Spend the refresh token, and log what happened. `how`: "auto", "manual" or "expired".
+export async function refresh(how, ahead = 0) {
+  const button = $("[data-refresh-now]");
+  if (button) button.disabled = true;
+  try {
+    const result = await refreshTokens();
+    const time = utcTime(nowS());
+    if (result.state === "refreshed") {
+      const valid = duration(result.body.expires_in);
+      const key = { auto: "refresh.log.auto", manual: "refresh.log.manual", expired: "refresh.log.expired" }[how];
+      log(t(key, { time, ahead: duration(ahead), valid }), "done");
+    } else if (result.state === "elsewhere") {
+      log(t("refresh.log.elsewhere", { time }));
+    } else if (result.state === "refused") {
+      const reason = result.body.reason ?? result.body.message ?? "";
+      log(t("refresh.log.refused", { time, status: result.status, reason }), "failed");
+    } else {
+      log(t("refresh.log.unreachable", { time }), "failed");
+    }
+    await showFamily();
+    return result;
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+function familyItem(token) {
+  const item = document.createElement("li");
+  if (token.current) item.className = "current";
+  const state = Object.assign(document.createElement("span"), {
+    className: `state state-${token.state}`,
+    textContent: t(`family.state.${token.state}`),
+  });
+  const parts = [
+    Object.assign(document.createElement("strong"), { textContent: t("family.number", { n: token.number }) }),
+    state,
+    t("family.issued", { time: utcTime(token.issued_at) }),
+    token.used_at === null
+      ? t("family.expires", { time: utcTime(token.expires_at) })
+      : t("family.used", { time: utcTime(token.used_at) }),
+  ];
+  if (token.current) parts.push(t("family.current"));
+  for (const part of parts) {
+    item.append(typeof part === "string" ? Object.assign(document.createElement("span"), { textContent: part }) : part);
+  }
+  return item;
+}
+
+// The family as the server keeps it, read with the refresh cookie (which no script can read).
+// Returns it, so the profile can decide whether a refresh can work before it tries one.
+export async function showFamily() {
+  const { family } = await fetchFamily();
+  const summary = $("[data-family-summary]");
+  const list = $("[data-family]");
+  if (!summary || !list) return family;
+  if (!family) {
+    summary.textContent = t("family.none");
+    list.replaceChildren();
+    return family;
+  }
+  const texts = [
+    t("family.summary", {
+      time: utcTime(family.created_at),
+      storage: t(`family.storage.${family.storage === "cookie" ? "cookie" : "local"}`),
+      issued: plural("count.refresh_tokens", family.token_count),
+    }),
+  ];
+  if (family.revoked_at !== null) {
+    texts.push(t("family.revoked", { time: utcTime(family.revoked_at), reason: family.revoked_reason ?? "" }));
+  }
+  if (family.tokens.length < family.token_count) {
+    texts.push(t("family.more", { shown: family.tokens.length }));
+  }
+  summary.textContent = texts.join(" ");
+  list.replaceChildren(...family.tokens.map(familyItem));
+  return family;
+}
+
+// Whether the refresh cookie holds a token the server would still accept: asked without
+// spending it, so that a page never sends a refresh it knows will be refused.
+export function canRefresh(family) {
+  return Boolean(family && family.revoked_at === null && family.tokens.some((token) => token.current && token.state === "active"));
+}

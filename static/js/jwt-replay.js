@@ -1,0 +1,94 @@
+// The replay: keep a copy of each credential, sign out, send every copy again, and show what
+// the server answered. The access token in localStorage is copied here and sent to the real
+// routes; HttpOnly cookies cannot be copied by a script, so the server keeps their copies at
+// sign-out in a cookie only POST /jwt/api/auth/replay receives, and that route sends them on.
+import { languageHeaders, t } from "./strings.js";
+import { postJson, sendable, signOut } from "./token.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+async function sendCopy(path, token) {
+  try {
+    const response = await fetch(path, {
+      headers: { ...languageHeaders, Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
+      credentials: "omit", // the copy alone, as it would come from another machine
+    });
+    return { status: response.status, body: await response.json().catch(() => ({})) };
+  } catch {
+    return { status: null, body: {} };
+  }
+}
+
+function cell(content) {
+  const td = document.createElement("td");
+  td.append(content);
+  return td;
+}
+
+function code(text) {
+  return Object.assign(document.createElement("code"), { textContent: text });
+}
+
+function answer(result) {
+  const span = document.createElement("span");
+  if (result.status === null) {
+    span.textContent = t("replay.unreachable");
+    return span;
+  }
+  const ok = result.status >= 200 && result.status < 300;
+  const verdict = Object.assign(document.createElement("strong"), {
+    className: ok ? "verdict-ok" : "verdict-refused",
+    textContent: t(ok ? "replay.accepted" : "replay.refused", { status: result.status }),
+  });
+  span.append(verdict);
+  const reason = result.body?.reason ?? result.body?.message;
+  if (!ok && reason) span.append(` ${t("replay.reason", { reason })}`);
+  if (ok) span.append(` ${t(result.why ?? "replay.why.accepted")}`);
+  return span;
+}
+
+function showRows(rows) {
+  $("[data-replay-rows]").replaceChildren(
+    ...rows.map((row) => {
+      const tr = document.createElement("tr");
+      tr.dataset.replayRow = row.id;
+      tr.append(cell(t(row.copy)), cell(code(row.target)), cell(answer(row.result)));
+      return tr;
+    }),
+  );
+  const byId = Object.fromEntries(rows.map((row) => [row.id, row.result.status]));
+  const lesson =
+    byId.stateless === 200 && byId.checked === 401 ? t("replay.lesson.revocation") : t("replay.lesson.none");
+  $("[data-replay-lesson]").textContent = lesson;
+}
+
+export async function signOutAndReplay() {
+  const box = $("[data-replay]");
+  const out = await signOut({ keepCopy: true });
+  if (!out.response?.ok) {
+    box.hidden = false;
+    showRows([]);
+    $("[data-replay-lesson]").textContent = t("replay.signout_failed");
+    return;
+  }
+  const rows = [];
+  if (out.copy) {
+    const stateless = await sendCopy("/jwt/api/me", out.copy);
+    const checked = await sendCopy("/jwt/api/checked/me", out.copy);
+    rows.push({ id: "stateless", copy: "replay.copy.access", target: "GET /jwt/api/me", result: { ...stateless, why: "replay.why.stateless" } });
+    rows.push({ id: "checked", copy: "replay.copy.access", target: "GET /jwt/api/checked/me", result: checked });
+  }
+  const { response, body } = await postJson("/jwt/api/auth/replay");
+  if (response?.ok && body.access_token) {
+    const { stateless, checked } = body.access_token;
+    const via = (route) => `POST /jwt/api/auth/replay → ${route}`;
+    rows.push({ id: "stateless", copy: "replay.copy.access_cookie", target: via("GET /jwt/api/me"), result: { ...stateless, why: "replay.why.stateless" } });
+    rows.push({ id: "checked", copy: "replay.copy.access_cookie", target: via("GET /jwt/api/checked/me"), result: checked });
+  }
+  if (response?.ok && body.refresh_token) {
+    rows.push({ id: "refresh", copy: "replay.copy.refresh", target: "POST /jwt/api/auth/replay → POST /jwt/api/auth/refresh", result: body.refresh_token });
+  }
+  box.hidden = false;
+  showRows(rows);
+  box.scrollIntoView({ block: "start" });
+}

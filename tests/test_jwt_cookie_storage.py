@@ -1,0 +1,102 @@
+"""The third place to keep a token: an HttpOnly cookie, with a double-submit CSRF check."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import set_cookie_header
+
+FETCH = {"X-Requested-With": "fetch"}
+CREDENTIALS = {"username": "alice", "password": "wonderland"}
+
+
+@pytest.fixture
+def cookie_client(client):
+    response = client.post("/jwt/api/token", json={**CREDENTIALS, "storage": "cookie"})
+    assert response.status_code == 200
+    client.sign_in_response = response
+    return client
+
+
+def csrf_value(client) -> str:
+    return client.get_cookie("lab_access_csrf", path="/").value
+
+
+def test_cookie_storage_sets_the_token_in_an_httponly_cookie_instead_of_the_body(cookie_client):
+    response = cookie_client.sign_in_response
+    body = response.get_json()
+    assert "access_token" not in body
+    assert body["storage"] == "cookie" and body["token_type"] == "Bearer"
+    access = set_cookie_header(response, "lab_access")
+    assert "HttpOnly" in access and "SameSite=Lax" in access and "Path=/jwt/api" in access
+    assert "Max-Age=300" in access
+    readable = set_cookie_header(response, "lab_access_csrf")
+    assert "HttpOnly" not in readable and "Path=/;" in readable + ";"
+    assert "HttpOnly" in set_cookie_header(response, "lab_refresh")
+
+
+def test_production_marks_both_access_cookies_secure(make_app):
+    client = make_app(SESSION_COOKIE_SECURE=True).test_client()
+    response = client.post("/jwt/api/token", json={**CREDENTIALS, "storage": "cookie"})
+    assert "Secure" in set_cookie_header(response, "lab_access")
+    assert "Secure" in set_cookie_header(response, "lab_access_csrf")
+
+
+def test_a_get_with_the_cookie_alone_works_like_a_session(cookie_client):
+    for path in ("/jwt/api/me", "/jwt/api/checked/me", "/jwt/api/notes"):
+        response = cookie_client.get(path)
+        assert response.status_code == 200, path
+    verdict = cookie_client.get("/jwt/api/check?trace=1").get_json()
+    assert verdict["valid"] is True and verdict["source"] == "cookie"
+    received = next(s for s in verdict["trace"]["steps"] if s["key"] == "token")
+    assert "HttpOnly cookie" in received["detail"]
+
+
+def test_a_state_changing_request_without_the_csrf_header_is_refused(cookie_client):
+    response = cookie_client.post("/jwt/api/auth/logout", headers=FETCH)
+    body = response.get_json()
+    assert response.status_code == 403
+    assert body["error"] == "csrf_failed" and "X-CSRF-Token" in body["reason"]
+    # Nothing was signed out: the cookie still authenticates.
+    assert cookie_client.get("/jwt/api/checked/me").status_code == 200
+
+
+def test_a_wrong_csrf_value_is_refused_even_with_a_matching_forged_cookie(cookie_client):
+    cookie_client.set_cookie("lab_access_csrf", "attacker-chosen", path="/")
+    response = cookie_client.post(
+        "/jwt/api/auth/logout", headers={**FETCH, "X-CSRF-Token": "attacker-chosen"}
+    )
+    assert response.status_code == 403
+    assert "does not match" in response.get_json()["reason"]
+
+
+def test_the_double_submit_lets_the_sites_own_script_sign_out(cookie_client):
+    response = cookie_client.post(
+        "/jwt/api/auth/logout", headers={**FETCH, "X-CSRF-Token": csrf_value(cookie_client)}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["access_token_revoked"] is True
+    assert "Max-Age=0" in set_cookie_header(response, "lab_access")
+    assert "Max-Age=0" in set_cookie_header(response, "lab_access_csrf")
+    assert cookie_client.get("/jwt/api/me").status_code == 401
+
+
+def test_a_refresh_in_cookie_storage_renews_the_cookies_not_the_body(cookie_client):
+    old_csrf = csrf_value(cookie_client)
+    response = cookie_client.post("/jwt/api/auth/refresh", headers=FETCH)
+    assert response.status_code == 200
+    assert "access_token" not in response.get_json()
+    assert set_cookie_header(response, "lab_access")
+    assert csrf_value(cookie_client) != old_csrf
+    assert cookie_client.get("/jwt/api/me").status_code == 200
+
+
+def test_a_bearer_header_takes_precedence_over_the_cookie(cookie_client):
+    response = cookie_client.get("/jwt/api/me", headers={"Authorization": "Bearer junk"})
+    assert response.status_code == 401
+
+
+def test_signing_in_with_local_storage_clears_an_old_access_cookie(cookie_client):
+    response = cookie_client.post("/jwt/api/token", json=CREDENTIALS)
+    assert "access_token" in response.get_json()
+    assert "Max-Age=0" in set_cookie_header(response, "lab_access")

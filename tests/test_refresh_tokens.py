@@ -1,0 +1,204 @@
+"""Access and refresh tokens: the refresh cookie, rotation, reuse detection and the family."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import jwt
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import RefreshFamily, RefreshToken
+from tests.helpers import TEST_JWT_SECRET, set_cookie_header
+
+FETCH = {"X-Requested-With": "fetch"}
+REUSE = "refresh token reuse detected; this sign-in was revoked"
+
+
+def sign_in(client, storage=None, username="alice", password="wonderland"):
+    body = {"username": username, "password": password}
+    if storage:
+        body["storage"] = storage
+    response = client.post("/jwt/api/token", json=body)
+    assert response.status_code == 200, response.get_json()
+    return response
+
+
+def refresh_cookie(client) -> str | None:
+    cookie = client.get_cookie("lab_refresh", path="/jwt/api/auth")
+    return cookie.value if cookie else None
+
+
+def refresh(client, **kwargs):
+    return client.post("/jwt/api/auth/refresh", headers=FETCH, **kwargs)
+
+
+def test_sign_in_sets_a_strict_httponly_refresh_cookie_for_the_auth_routes_only(client):
+    response = sign_in(client)
+    cookie = set_cookie_header(response, "lab_refresh")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert "Path=/jwt/api/auth;" in cookie + ";"
+    assert "Secure" not in cookie  # development over plain HTTP
+    assert f"Max-Age={7 * 24 * 3600}" in cookie
+    body = response.get_json()
+    assert body["expires_in"] == 300 and body["refresh_expires_in"] == 7 * 24 * 3600
+    assert body["storage"] == "localStorage" and body["access_token"].count(".") == 2
+
+
+def test_the_refresh_cookie_never_rides_along_on_api_calls(client):
+    sign_in(client)
+    echoed = client.get("/inspect/api/request").get_json()
+    assert "lab_refresh" not in [c["name"] for c in echoed["cookies"]]
+
+
+def test_production_marks_the_refresh_cookie_secure(make_app, monkeypatch):
+    client = make_app(SESSION_COOKIE_SECURE=True).test_client()
+    assert "Secure" in set_cookie_header(sign_in(client), "lab_refresh")
+
+
+def test_only_a_hash_of_the_opaque_256_bit_refresh_token_is_stored(app, client):
+    sign_in(client)
+    token = refresh_cookie(client)
+    assert len(token) == 43  # 32 random bytes, base64url
+    with app.app_context():
+        stored = db.session.scalars(select(RefreshToken.token_hash)).all()
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+    assert token not in stored
+
+
+def test_refresh_rotates_the_token_and_issues_a_fresh_access_token(client):
+    sign_in(client)
+    first = refresh_cookie(client)
+    response = refresh(client)
+    body = response.get_json()
+    assert response.status_code == 200
+    assert set(body) == {
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_expires_in",
+        "storage",
+    }
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 300
+    assert response.headers["Cache-Control"] == "no-store"
+    claims = jwt.decode(
+        body["access_token"],
+        TEST_JWT_SECRET,
+        algorithms=["HS256"],
+        audience="session-vs-jwt-lab:api",
+    )
+    assert claims["username"] == "alice"
+    second = refresh_cookie(client)
+    assert second and second != first
+    assert (
+        client.get(
+            "/jwt/api/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+        ).status_code
+        == 200
+    )
+
+
+def test_refresh_needs_the_fetch_header(client):
+    sign_in(client)
+    response = client.post("/jwt/api/auth/refresh")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_request"
+    assert "X-Requested-With" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("cookie", [None, "", "not-a-token", "A" * 43])
+def test_refresh_without_a_valid_cookie_is_401_with_a_reason(client, cookie):
+    if cookie is not None:
+        client.set_cookie("lab_refresh", cookie, path="/jwt/api/auth")
+    response = refresh(client)
+    body = response.get_json()
+    assert response.status_code == 401
+    assert body["error"] == "invalid_refresh_token"
+    assert body["reason"] in {
+        "no refresh token was sent (the lab_refresh cookie is missing)",
+        "the refresh token is not one this server issued",
+    }
+
+
+def test_a_spent_refresh_token_revokes_the_whole_family(client, app):
+    sign_in(client)
+    stolen = refresh_cookie(client)
+    assert refresh(client).status_code == 200
+    newest = refresh_cookie(client)
+    # The thief replays the spent token: refused, and the family with it.
+    thief = app.test_client()
+    thief.set_cookie("lab_refresh", stolen, path="/jwt/api/auth")
+    replayed = refresh(thief)
+    assert replayed.status_code == 401
+    assert replayed.get_json()["reason"] == REUSE
+    # The visitor's newest token, never used, now fails too.
+    client.set_cookie("lab_refresh", newest, path="/jwt/api/auth")
+    after = refresh(client)
+    assert after.status_code == 401
+    assert after.get_json()["reason"] == REUSE
+    with app.app_context():
+        family = db.session.scalars(select(RefreshFamily)).one()
+        assert family.revoked_reason == "reuse" and family.revoked_at is not None
+
+
+def test_families_survive_a_restart_and_are_seen_by_every_worker(make_app, client):
+    sign_in(client)
+    token = refresh_cookie(client)
+    other_worker = make_app().test_client()  # a second app on the same database file
+    other_worker.set_cookie("lab_refresh", token, path="/jwt/api/auth")
+    assert refresh(other_worker).status_code == 200
+    # The first worker now sees that token as spent.
+    assert refresh(client).get_json()["reason"] == REUSE
+
+
+def test_an_expired_refresh_token_is_refused(client):
+    with time_machine.travel(time.time(), tick=False) as clock:
+        sign_in(client)
+        clock.shift(7 * 24 * 3600 + 1)
+        response = refresh(client)
+    assert response.status_code == 401
+    assert response.get_json()["reason"] == "the refresh token has expired"
+
+
+def test_the_refresh_lifetime_is_configurable(make_app, monkeypatch):
+    monkeypatch.setenv("JWT_REFRESH_TOKEN_TTL_SECONDS", "120")
+    client = make_app().test_client()
+    response = sign_in(client)
+    assert response.get_json()["refresh_expires_in"] == 120
+    assert "Max-Age=120" in set_cookie_header(response, "lab_refresh")
+
+
+def test_the_family_lists_each_token_with_its_use_and_revocation(client, app):
+    with time_machine.travel(1_900_000_000, tick=False) as clock:
+        sign_in(client)
+        first = refresh_cookie(client)
+        clock.shift(60)
+        refresh(client)
+        family = client.get("/jwt/api/auth/family").get_json()["family"]
+        assert [t["state"] for t in family["tokens"]] == ["spent", "active"]
+        assert [t["current"] for t in family["tokens"]] == [False, True]
+        assert family["tokens"][0]["used_at"] == 1_900_000_060
+        assert family["revoked_at"] is None and family["token_count"] == 2
+        thief = app.test_client()
+        thief.set_cookie("lab_refresh", first, path="/jwt/api/auth")
+        refresh(thief)
+        family = client.get("/jwt/api/auth/family").get_json()["family"]
+    assert [t["state"] for t in family["tokens"]] == ["spent", "revoked"]
+    assert family["revoked_reason_code"] == "reuse"
+    assert family["revoked_reason"] == REUSE
+
+
+def test_no_refresh_cookie_means_no_family(client):
+    assert client.get("/jwt/api/auth/family").get_json() == {"family": None}
+
+
+def test_an_unknown_storage_choice_is_a_400(client):
+    response = client.post(
+        "/jwt/api/token", json={"username": "alice", "password": "wonderland", "storage": "disk"}
+    )
+    assert response.status_code == 400
+    assert "storage" in response.get_json()["message"]
