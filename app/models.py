@@ -79,16 +79,14 @@ class RefreshFamily(db.Model):
     # Where the visitor keeps the access tokens of this sign-in: "localStorage" or "cookie".
     storage: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[int] = mapped_column(BigInteger)
-    # When the newest refresh token expires; the whole family can be swept after that.
+    # When every refresh token of the family expires (JWT_REFRESH_TOKEN_TTL after sign-in);
+    # the whole family can be swept after that.
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
     revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # "reuse" (a spent token came back) or "logout".
     revoked_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     user: Mapped[User] = relationship()
-    tokens: Mapped[list[RefreshToken]] = relationship(
-        back_populates="family", cascade="all, delete-orphan", order_by="RefreshToken.number"
-    )
 
 
 class RefreshToken(db.Model):
@@ -107,7 +105,7 @@ class RefreshToken(db.Model):
     expires_at: Mapped[int] = mapped_column(BigInteger)
     used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # spent: rotated
 
-    family: Mapped[RefreshFamily] = relationship(back_populates="tokens")
+    family: Mapped[RefreshFamily] = relationship()
 
 
 class RevokedAccessToken(db.Model):

@@ -31,6 +31,7 @@ def page_strings() -> dict:
         "pill.jwt.verified.title": _("The server verified this browser's token just now"),
         "pill.jwt.refused": _("JWT: refused"),
         "pill.jwt.refused.title": _("The server refused this browser's token: {reason}"),
+        "pill.jwt.expired": _("JWT: expired"),
         "pill.jwt.gone.title": _(
             "The lab_access cookie has expired: the browser no longer sends a token"
         ),
@@ -119,8 +120,16 @@ def page_strings() -> dict:
             "server's denylist."
         ),
         "profile.signed_out.denied": _(
-            "Signing out put the access token on the server's denylist; this browser held no "
-            "refresh token to revoke."
+            "Signing out put the access token on the server's denylist; there was no live "
+            "refresh token left to revoke."
+        ),
+        "profile.signout_refused": _(
+            "The server did not sign this browser out ({status}: {reason}). The HttpOnly "
+            "cookies are still here, and still sign it in; only the server can remove them."
+        ),
+        "profile.signout_unreachable": _(
+            "The server could not be reached to sign out. The HttpOnly cookies are still here, "
+            "and still sign this browser in; only the server can remove them."
         ),
         "profile.signed_out.family": _(
             "Signing out revoked this sign-in's refresh token. The server had not accepted the "
@@ -174,12 +183,13 @@ def page_strings() -> dict:
             "one is valid for {valid}."
         ),
         "refresh.log.elsewhere": _(
-            "{time}: another tab had just refreshed; this tab uses its new token instead of "
-            "spending the refresh token twice."
+            "{time}: another tab changed the token first (a refresh, a sign-in or a sign-out), "
+            "so this tab spent nothing."
         ),
         "refresh.log.refused": _("{time}: refresh refused ({status}): {reason}."),
         "refresh.log.unreachable": _("{time}: the server could not be reached to refresh."),
         "family.none": _("The server found no refresh token in this browser's cookie."),
+        "family.unavailable": _("The server could not be asked about the refresh family."),
         "family.summary": _("Signed in {time}, keeping the access token in {storage}; {issued}."),
         "family.storage.cookie": _("an HttpOnly cookie"),
         "family.storage.local": _("localStorage"),
@@ -212,6 +222,7 @@ def page_strings() -> dict:
             "effect at once."
         ),
         "replay.lesson.none": _("Every copy was refused."),
+        "replay.nothing": _("This browser held no copy to send."),
         "replay.signout_failed": _(
             "The sign-out did not reach the server, so there was nothing to replay."
         ),

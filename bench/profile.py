@@ -23,7 +23,7 @@ from werkzeug.test import EnvironBuilder
 from app import create_app
 from app.accounts.cli import seed_demo_users
 from app.extensions import db
-from app.session_auth.store import _SELECT_RECORD
+from app.session_auth.store import _READ_RECORD
 from harness.actions import SESSION_COOKIE, JwtActions, SessionActions
 
 N = 4000
@@ -92,7 +92,7 @@ def main() -> None:
 
         def via_core():
             with engine.connect() as conn:
-                conn.execute(_SELECT_RECORD, {"session_id": f"session:{sid}"}).first()
+                conn.execute(_READ_RECORD.statement, {"session_id": f"session:{sid}"}).first()
 
         def as_the_store_reads_it():
             store.read_record(f"session:{sid}")

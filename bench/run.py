@@ -159,7 +159,8 @@ def main() -> int:
     results: dict[str, dict[str, list[Result]]] = {}
     with tempfile.TemporaryDirectory() as workdir:
         work = Path(workdir)
-        env = app_environment(work)
+        # One token serves the whole run, which lasts far longer than the default 5 minutes.
+        env = app_environment(work, JWT_ACCESS_TOKEN_TTL_SECONDS="86400")  # noqa: S106  (a lifetime)
         prepare_database(env)
         stores = [("sqlite", {})]
         redis = postgres = None

@@ -130,3 +130,24 @@ def set_cookie_header(response, name: str) -> str:
         if header.startswith(f"{name}="):
             return header
     raise AssertionError(f"the response set no {name} cookie")
+
+
+def race(app, token: str, *calls) -> list:
+    """Run each call at the same moment, each on its own client holding refresh `token`."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        client = app.test_client()
+        client.set_cookie("lab_refresh", token, path="/jwt/api/auth")
+        barrier.wait()
+        results[index] = call(client)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.helpers import set_cookie_header
@@ -100,3 +102,20 @@ def test_signing_in_with_local_storage_clears_an_old_access_cookie(cookie_client
     response = cookie_client.post("/jwt/api/token", json=CREDENTIALS)
     assert "access_token" in response.get_json()
     assert "Max-Age=0" in set_cookie_header(response, "lab_access")
+
+
+def test_a_malformed_access_cookie_is_reported_as_a_cookie(client):
+    client.set_cookie("lab_access", "한" * 10, path="/jwt/api")
+    verdict = client.get("/jwt/api/check").get_json()
+    assert verdict["present"] is True and verdict["valid"] is False
+    assert verdict["source"] == "cookie" and verdict["failed_step"] == "token"
+
+
+def test_the_verdict_says_how_long_by_the_servers_clock_and_why_in_a_code(cookie_client):
+    import time_machine
+
+    verdict = cookie_client.get("/jwt/api/check").get_json()
+    assert 295 <= verdict["expires_in"] <= 300
+    with time_machine.travel(time.time() + 301):
+        refused = cookie_client.get("/jwt/api/check").get_json()
+    assert refused["code"] == "token_expired" and refused["valid"] is False

@@ -175,3 +175,27 @@ def test_the_replay_sends_the_copies_kept_at_sign_out(client):
 
 def test_the_replay_needs_the_fetch_header(client):
     assert client.post("/jwt/api/auth/replay").status_code == 400
+
+
+def test_a_token_without_jti_is_refused_so_it_can_always_be_signed_out(client):
+    from tests.helpers import forge, good_claims
+
+    token = forge(good_claims(jti=None))
+    for path in ("/jwt/api/me", "/jwt/api/checked/me"):
+        response = client.get(path, headers=bearer(token))
+        assert response.status_code == 401
+        assert response.get_json()["reason"] == "the token has no 'jti' claim"
+    assert logout(client, token).status_code == 401
+
+
+def test_with_leeway_the_denylist_holds_the_token_as_long_as_verification_accepts_it(make_app):
+    app = make_app(JWT_LEEWAY_SECONDS=30)
+    client = app.test_client()
+    with time_machine.travel(time.time(), tick=False) as clock:
+        token = sign_in(client)["access_token"]
+        clock.shift(310)  # past exp, inside the leeway: still accepted
+        assert client.get("/jwt/api/me", headers=bearer(token)).status_code == 200
+        answer = logout(client, token).get_json()
+        assert answer["access_token_revoked"] is True
+        refused = client.get("/jwt/api/checked/me", headers=bearer(token))
+    assert refused.get_json()["reason"] == REVOKED

@@ -82,7 +82,9 @@ def test_inspect_echo_reports_what_a_fetch_carried(client, session_auth, jwt_aut
         "source": "header",
         "username": "bob",
         "expires_at": body["jwt"]["expires_at"],
+        "expires_in": body["jwt"]["expires_in"],
     }
+    assert 0 < body["jwt"]["expires_in"] <= 300
     assert body["server_stores_for_jwt"] == {
         "access_tokens": None,
         "refresh_families": "sql",

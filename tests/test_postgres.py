@@ -127,3 +127,15 @@ def test_refresh_rotation_reuse_and_the_denylist_on_postgres(pg_app):
         client.get("/jwt/api/checked/me", headers={"Authorization": f"Bearer {token}"}).status_code
         == 200
     )
+
+
+def test_two_refreshes_racing_on_postgres_never_both_succeed(pg_app):
+    from tests.helpers import race
+
+    client = pg_app.test_client()
+    JwtActions(client).token()
+    token = client.get_cookie("lab_refresh", path="/jwt/api/auth").value
+    fetch = {"X-Requested-With": "fetch"}
+    refresh = lambda c: c.post("/jwt/api/auth/refresh", headers=fetch)  # noqa: E731
+    statuses = sorted(answer.status_code for answer in race(pg_app, token, refresh, refresh))
+    assert statuses in ([200, 401], [401, 401])

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import RefreshFamily, RefreshToken
-from tests.helpers import TEST_JWT_SECRET, set_cookie_header
+from tests.helpers import TEST_JWT_SECRET, race, set_cookie_header
 
 FETCH = {"X-Requested-With": "fetch"}
 REUSE = "refresh token reuse detected; this sign-in was revoked"
@@ -202,3 +202,48 @@ def test_an_unknown_storage_choice_is_a_400(client):
     )
     assert response.status_code == 400
     assert "storage" in response.get_json()["message"]
+
+
+def test_two_refreshes_racing_with_one_token_never_both_succeed(app, client):
+    sign_in(client)
+    token = refresh_cookie(client)
+    for _ in range(5):
+        answers = race(app, token, refresh, refresh)
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses in ([200, 401], [401, 401]), statuses
+        if statuses == [200, 401]:
+            break
+    loser = next(a for a in answers if a.status_code == 401).get_json()
+    assert loser["reason"] == REUSE
+
+
+def test_a_refresh_racing_a_sign_out_is_refused_or_revoked_with_the_family(app, client):
+    sign_in(client)
+    token = refresh_cookie(client)
+    sign_out = lambda c: c.post("/jwt/api/auth/logout", headers=FETCH)  # noqa: E731
+    refreshed, signed_out = race(app, token, refresh, sign_out)
+    assert signed_out.status_code == 200
+    # Whichever came first, nothing the refresh issued can be refreshed again.
+    if refreshed.status_code == 200:
+        later = app.test_client()
+        later.set_cookie(
+            "lab_refresh",
+            set_cookie_header(refreshed, "lab_refresh").split(";")[0].split("=", 1)[1],
+            path="/jwt/api/auth",
+        )
+        assert refresh(later).status_code == 401
+    with app.app_context():
+        family = db.session.scalars(select(RefreshFamily)).one()
+        assert family.revoked_at is not None
+
+
+def test_a_sign_in_can_be_refreshed_for_the_refresh_lifetime_and_no_longer(client):
+    with time_machine.travel(time.time(), tick=False) as clock:
+        sign_in(client)
+        for _ in range(3):
+            clock.shift(3 * 24 * 3600)  # three days, three times: past the seven
+            response = refresh(client)
+            if response.status_code != 200:
+                break
+    assert response.status_code == 401
+    assert response.get_json()["reason"] == "the refresh token has expired"

@@ -176,6 +176,11 @@ TOKEN_SCHEMAS = {
                     "source": {"enum": ["header", "cookie"]},
                     "username": TEXT,
                     "expires_at": UNIX_TIME,
+                    "expires_in": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "Seconds left, by the server's clock.",
+                    },
                 },
                 TRACED,
             ),
@@ -185,6 +190,11 @@ TOKEN_SCHEMAS = {
                     "source": {"enum": ["header", "cookie"]},
                     "reason": TEXT,
                     "failed_step": {"enum": FLOW_STEPS_REFUSING},
+                    "code": {
+                        "enum": ["token_expired", "token_revoked"],
+                        "description": "Present for the refusals a client may act on: an "
+                        "expired token can be replaced with the refresh token.",
+                    },
                     **TRACED,
                 },
             ),

@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.display import describe_authorization, mask_secret, utc_time
 from app.flows import JWT_USAGE, SESSION_USAGE
 from app.i18n import LANG_COOKIE, language_cookie_in_browser
+from app.jwt_auth.denylist import denylist
 from app.jwt_auth.tokens import check_access_token
 from app.tracing import RequestTrace, current_trace, recent_auth_costs, store_name
 
@@ -88,7 +89,7 @@ def jwt_storage() -> dict:
     return {
         "access_tokens": None,
         "refresh_families": "sql",
-        "denylist": current_app.extensions["lab_denylist"].store_kind,
+        "denylist": denylist().store_kind,
     }
 
 

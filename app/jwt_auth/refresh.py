@@ -31,7 +31,6 @@ STORAGE_COOKIE = "cookie"
 STORAGE_CHOICES = ("localStorage", STORAGE_COOKIE)
 REVOKED_BY_REUSE = "reuse"
 REVOKED_BY_LOGOUT = "logout"
-TOKENS_SHOWN = 12  # a family refreshed every few minutes for a week has thousands
 
 REASONS = {
     "missing": _("no refresh token was sent (the lab_refresh cookie is missing)"),
@@ -74,16 +73,17 @@ def _lifetime() -> int:
 
 
 def _add_token(family: RefreshFamily, number: int, now: int) -> str:
+    """Issue the family's next token. Every token of a family expires when the family does:
+    a sign-in can be refreshed for JWT_REFRESH_TOKEN_TTL, and never for longer, so a stolen
+    chain cannot be kept alive by rotating it."""
     token = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
-    expires_at = now + _lifetime()
-    family.expires_at = expires_at
     db.session.add(
         RefreshToken(
-            family=family,
+            family_id=family.id,
             number=number,
             token_hash=hash_refresh_token(token),
             issued_at=now,
-            expires_at=expires_at,
+            expires_at=family.expires_at,
         )
     )
     return token
@@ -93,11 +93,14 @@ def start_family(user: User, storage: str, *, now: float | None = None) -> Issue
     """Begin a sign-in's family with its first refresh token."""
     at = _now(now)
     _sweep_expired_families(at)
-    family = RefreshFamily(user_id=user.id, storage=storage, created_at=at, expires_at=at)
+    family = RefreshFamily(
+        user_id=user.id, storage=storage, created_at=at, expires_at=at + _lifetime()
+    )
     db.session.add(family)
+    db.session.flush()  # its id, for the first token
     token = _add_token(family, 1, at)
     db.session.commit()
-    return IssuedRefresh(token, _lifetime(), family, user)
+    return IssuedRefresh(token, family.expires_at - at, family, user)
 
 
 def find_refresh_token(token: str | None) -> RefreshToken | None:
@@ -112,8 +115,10 @@ def find_refresh_token(token: str | None) -> RefreshToken | None:
 def rotate(token: str | None, *, now: float | None = None) -> IssuedRefresh:
     """Spend `token` and issue the next one of its family, or raise RefreshRefused.
 
-    Spending is one conditional UPDATE, so of two requests racing with the same token exactly
-    one wins; the other counts as reuse.
+    What decides is two conditional UPDATEs in one transaction: the family must still be
+    unrevoked, and the token still unspent, when the database applies them. So of two requests
+    racing with the same token exactly one wins (the other counts as reuse), and a refresh
+    racing a sign-out either commits before the revocation or is refused.
     """
     if not token:
         raise RefreshRefused("missing")
@@ -129,6 +134,17 @@ def rotate(token: str | None, *, now: float | None = None) -> IssuedRefresh:
         raise RefreshRefused(REVOKED_BY_REUSE)
     if stored.expires_at <= at:
         raise RefreshRefused("expired")
+    live = db.session.execute(
+        update(RefreshFamily)
+        .where(RefreshFamily.id == family.id, RefreshFamily.revoked_at.is_(None))
+        # Changes nothing, but takes the row's write lock until this transaction ends.
+        .values(expires_at=RefreshFamily.expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    if live.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(family)
+        raise RefreshRefused(family.revoked_reason or REVOKED_BY_LOGOUT)
     spent = db.session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None))
@@ -137,7 +153,7 @@ def rotate(token: str | None, *, now: float | None = None) -> IssuedRefresh:
     )
     if spent.rowcount != 1:
         db.session.rollback()
-        revoke_family(db.session.get(RefreshFamily, family.id), REVOKED_BY_REUSE, now=at)
+        revoke_family(family, REVOKED_BY_REUSE, now=at)
         raise RefreshRefused(REVOKED_BY_REUSE)
     stored.used_at = at
     newest = db.session.scalar(
@@ -145,58 +161,37 @@ def rotate(token: str | None, *, now: float | None = None) -> IssuedRefresh:
     )
     fresh = _add_token(family, newest + 1, at)
     db.session.commit()
-    return IssuedRefresh(fresh, _lifetime(), family, family.user)
+    return IssuedRefresh(fresh, family.expires_at - at, family, family.user)
 
 
 def revoke_family(family: RefreshFamily | None, reason: str, *, now: float | None = None) -> bool:
-    """Revoke every token of the family at once; False if it was already revoked."""
-    if family is None or family.revoked_at is not None:
-        return False
-    family.revoked_at = _now(now)
-    family.revoked_reason = reason
-    db.session.commit()
-    return True
+    """Revoke every token of the family at once; False if it was already revoked.
 
-
-def describe_family(family: RefreshFamily | None, current: RefreshToken | None, *, now=None):
-    """The family as the JWT profile draws it: each token, when it was used, and its state."""
+    Conditional, so that of two revocations racing (a sign-out and a detected reuse) the first
+    keeps its reason.
+    """
     if family is None:
-        return None
-    at = _now(now)
+        return False
+    revoked = db.session.execute(
+        update(RefreshFamily)
+        .where(RefreshFamily.id == family.id, RefreshFamily.revoked_at.is_(None))
+        .values(revoked_at=_now(now), revoked_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(family)
+    return revoked.rowcount == 1
 
-    def state(token: RefreshToken) -> str:
-        if token.used_at is not None:
-            return "spent"
-        if family.revoked_at is not None:
-            return "revoked"
-        return "expired" if token.expires_at <= at else "active"
 
-    reason = family.revoked_reason
+def newest_tokens(family: RefreshFamily, limit: int) -> list[RefreshToken]:
+    """The family's newest `limit` tokens, oldest first."""
     newest = db.session.scalars(
         select(RefreshToken)
         .where(RefreshToken.family_id == family.id)
         .order_by(RefreshToken.number.desc())
-        .limit(TOKENS_SHOWN)
+        .limit(limit)
     ).all()
-    return {
-        "created_at": family.created_at,
-        "storage": family.storage,
-        "revoked_at": family.revoked_at,
-        "revoked_reason_code": reason,
-        "revoked_reason": str(REASONS[reason]) if reason in REASONS else None,
-        "tokens": [
-            {
-                "number": token.number,
-                "issued_at": token.issued_at,
-                "expires_at": token.expires_at,
-                "used_at": token.used_at,
-                "state": state(token),
-                "current": current is not None and token.id == current.id,
-            }
-            for token in reversed(newest)
-        ],
-        "token_count": newest[0].number if newest else 0,
-    }
+    return list(reversed(newest))
 
 
 def _sweep_expired_families(now: int) -> None:

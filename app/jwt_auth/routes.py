@@ -22,13 +22,14 @@ from app.extensions import csrf
 from app.flows import JWT_CREATION, JWT_USAGE
 from app.jwt_auth.denylist import denylist
 from app.jwt_auth.refresh import (
+    REASONS,
     REVOKED_BY_LOGOUT,
     STORAGE_CHOICES,
     STORAGE_COOKIE,
     IssuedRefresh,
     RefreshRefused,
-    describe_family,
     find_refresh_token,
+    newest_tokens,
     revoke_family,
     rotate,
     start_family,
@@ -38,10 +39,12 @@ from app.jwt_auth.tokens import (
     CsrfRefused,
     TokenRejected,
     check_access_token,
+    check_token,
     identity_from_claims,
     issue_access_token,
-    verify_access_token,
 )
+from app.models import RefreshToken
+from app.replay import forget_copy, keep_copy
 from app.sessionless import declare_sessionless
 from app.tracing import RequestTrace, with_trace
 
@@ -56,7 +59,7 @@ ACCESS_PATH = "/jwt/api"
 CSRF_COOKIE_PATH = "/"  # readable by every page script, which repeats it in a header
 REPLAY_PATH = "/jwt/api/auth/replay"
 REPLAY_COOKIES = {"refresh": "lab_refresh_copy", "access": "lab_access_copy"}
-REPLAY_COPY_SECONDS = 600
+FAMILY_TOKENS_SHOWN = 12  # a family refreshed every few minutes for a week has thousands
 
 
 def read_json_object() -> dict | None:
@@ -295,9 +298,12 @@ def api_logout():
     stored = find_refresh_token(refresh_cookie)
     family_revoked = revoke_family(stored.family if stored else None, REVOKED_BY_LOGOUT)
     revoked_until = None
-    if check.claims is not None and check.claims["exp"] > time.time():
-        revoked_until = int(check.claims["exp"])
-        denylist().revoke(check.claims["jti"], revoked_until)
+    if check.claims is not None:
+        # Verification accepts a token until exp plus the leeway: so must the denylist entry.
+        until = int(check.claims["exp"]) + current_app.config["JWT_LEEWAY_SECONDS"]
+        if until > time.time():
+            revoked_until = until
+            denylist().revoke(check.claims["jti"], until)
     response = jsonify(
         with_trace(
             {
@@ -316,23 +322,54 @@ def api_logout():
 
 
 def keep_replay_copies(response: Response, refresh_cookie: str | None, check) -> None:
-    """For the replay lab: what a thief who copied the cookies holds, kept where only the
-    replay route receives it (a page script cannot copy an HttpOnly cookie by itself)."""
-    options = cookie_options(REPLAY_PATH) | {"max_age": REPLAY_COPY_SECONDS}
+    """For the replay lab: keep copies of this browser's HttpOnly credentials (app/replay.py)."""
     if refresh_cookie:
-        response.set_cookie(REPLAY_COOKIES["refresh"], refresh_cookie, **options)
+        keep_copy(response, REPLAY_COOKIES["refresh"], refresh_cookie, REPLAY_PATH)
     if check.source == SOURCE_COOKIE:
         access_cookie = request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
-        response.set_cookie(REPLAY_COOKIES["access"], access_cookie, **options)
+        keep_copy(response, REPLAY_COOKIES["access"], access_cookie, REPLAY_PATH)
 
 
 @bp.get("/api/auth/family")
 def api_family():
     """The visitor's refresh family: each token issued, when it was used, and any revocation."""
     stored = find_refresh_token(request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"]))
-    return jsonify(
-        with_trace({"family": describe_family(stored.family if stored else None, stored)})
-    )
+    return jsonify(with_trace({"family": describe_family(stored) if stored else None}))
+
+
+def describe_family(current: RefreshToken) -> dict:
+    """The family of the token in the visitor's cookie, as the profile draws it."""
+    family = current.family
+    now = time.time()
+
+    def state(token: RefreshToken) -> str:
+        if token.used_at is not None:
+            return "spent"
+        if family.revoked_at is not None:
+            return "revoked"
+        return "expired" if token.expires_at <= now else "active"
+
+    tokens = newest_tokens(family, FAMILY_TOKENS_SHOWN)
+    reason = family.revoked_reason
+    return {
+        "created_at": family.created_at,
+        "storage": family.storage,
+        "revoked_at": family.revoked_at,
+        "revoked_reason_code": reason,
+        "revoked_reason": str(REASONS[reason]) if reason in REASONS else None,
+        "tokens": [
+            {
+                "number": token.number,
+                "issued_at": token.issued_at,
+                "expires_at": token.expires_at,
+                "used_at": token.used_at,
+                "state": state(token),
+                "current": token.id == current.id,
+            }
+            for token in tokens
+        ],
+        "token_count": tokens[-1].number if tokens else 0,
+    }
 
 
 @bp.post("/api/auth/replay")
@@ -360,20 +397,20 @@ def api_replay():
     response = jsonify(result)
     for name in REPLAY_COOKIES.values():
         if name in request.cookies:
-            response.delete_cookie(name, **cookie_options(REPLAY_PATH))
+            forget_copy(response, name, REPLAY_PATH)
     return response
 
 
 def replayed_access(token: str, *, checked: bool) -> dict:
-    """What GET /jwt/api/me (or /jwt/api/checked/me) answers to this token, and its trace."""
-    trace = RequestTrace(scheme="jwt")
-    try:
-        claims = verify_access_token(token, trace=trace)
-        if checked and denylist().is_revoked(claims["jti"]):
-            raise TokenRejected(gettext("the token was revoked"))
-    except TokenRejected as rejected:
-        return {"status": 401, "body": {"error": "invalid_token", "reason": str(rejected.reason)}}
-    return {"status": 200, "body": {"username": claims["username"], "scheme": "jwt"}}
+    """What GET /jwt/api/me (or /jwt/api/checked/me) answers to this token sent as the
+    lab_access cookie: the very checks those routes make, with a trace of their own."""
+    check = check_token(
+        token, SOURCE_COOKIE, RequestTrace(scheme="jwt"), checked=checked, method="GET"
+    )
+    if check.claims is None:
+        body = {"error": "invalid_token", "reason": str(check.refused.reason)}
+        return {"status": 401, "body": body}
+    return {"status": 200, "body": {"username": check.claims["username"], "scheme": "jwt"}}
 
 
 @bp.get("/api/me")
@@ -422,5 +459,6 @@ def login():
 
 @bp.get("/profile")
 def profile():
-    """The token lab page; static/js/jwt-profile.js reads the token from localStorage."""
+    """The token lab page; static/js/jwt-profile.js reads the token from localStorage, or asks
+    the server about the one in the HttpOnly cookie."""
     return render_template("jwt/profile.html", creation_flow=JWT_CREATION, usage_flow=JWT_USAGE)

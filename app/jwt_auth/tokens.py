@@ -2,7 +2,8 @@
 
 Verification pins the algorithm list, requires every claim the site relies on, and turns each
 PyJWT error into a precise, user-facing reason and the step of the flow that refused it: 2a (the
-signature) or 2b (the claims). Nothing here touches a database or a store: that is the point.
+signature) or 2b (the claims). Verifying touches no database and no store: that is the point.
+Only the checked routes then ask the denylist (app/jwt_auth/denylist.py), and pay a store read.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from app.jwt_auth.denylist import denylist
 from app.models import User
 from app.tracing import RequestTrace, current_trace, store_name
 
-REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud")
+# `jti` too: signing a token out puts it on the denylist.
+REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud", "jti")
 # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
 USER_ID_PATTERN = re.compile(r"[0-9]{1,18}")
 MAX_TOKEN_LENGTH = 8 * 1024
@@ -58,34 +60,39 @@ class TokenRejected(Exception):
 
     `reason` is translated when it is turned into text, so that the page says it in its own
     language and the WWW-Authenticate header in English. `step` is the step of the flow that
-    refused it: STEP_TOKEN, STEP_SIGNATURE or STEP_CLAIMS.
+    refused it: STEP_TOKEN, STEP_SIGNATURE, STEP_CLAIMS or STEP_DENYLIST. `code` names the
+    refusals a client may act on: "token_expired" (a refresh mends it) or "token_revoked".
     """
 
-    def __init__(self, reason, step: str = STEP_CLAIMS) -> None:
+    def __init__(self, reason, step: str = STEP_CLAIMS, code: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.step = step
+        self.code = code
 
 
 def read_access_token() -> tuple[str, str] | None:
-    """This request's access token and where it came from, or None if it carries none.
+    """This request's access token, as sent, and where it came from; None if it carries none.
 
     `Authorization: Bearer <token>` first, as an API client sends it; otherwise the HttpOnly
     `lab_access` cookie that the browser sends by itself when the visitor chose that storage.
+    Nothing is checked here: see check_token().
     """
     header = request.headers.get("Authorization")
     if header is None or header.strip() == "":
         cookie = request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
-        if not cookie:
-            return None
-        return _checked_shape(cookie), SOURCE_COOKIE
+        return (cookie, SOURCE_COOKIE) if cookie else None
+    return header, SOURCE_HEADER
+
+
+def _bearer_value(header: str) -> str:
     scheme, _space, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer":
         raise TokenRejected(_("the Authorization header must use the Bearer scheme"), STEP_TOKEN)
     if not token:
         raise TokenRejected(_("the Authorization header has no token after 'Bearer'"), STEP_TOKEN)
-    return _checked_shape(token), SOURCE_HEADER
+    return token
 
 
 def _checked_shape(token: str) -> str:
@@ -126,7 +133,7 @@ def issue_access_token(
 def _refusal(exc: jwt.InvalidTokenError) -> TokenRejected:
     """A precise reason, and the step that refused, for each failure PyJWT reports."""
     if isinstance(exc, jwt.ExpiredSignatureError):
-        return TokenRejected(_("the token has expired"))
+        return TokenRejected(_("the token has expired"), code="token_expired")
     if isinstance(exc, jwt.InvalidSignatureError):
         return TokenRejected(
             _("the signature does not match: the token was changed or signed with another key"),
@@ -337,12 +344,16 @@ class AccessCheck:
                 "source": self.source,
                 "username": self.claims["username"],
                 "expires_at": self.claims["exp"],
+                # By the server's clock: a page schedules from this, whatever its own clock says.
+                "expires_in": max(0, int(self.claims["exp"] - time.time())),
             }
         verdict = {"present": self.present, "valid": False}
         if self.source is not None:
             verdict["source"] = self.source
         if self.refused is not None:
             verdict |= {"reason": str(self.refused.reason), "failed_step": self.refused.step}
+            if self.refused.code is not None:
+                verdict["code"] = self.refused.code
         return verdict
 
 
@@ -351,19 +362,36 @@ def check_access_token(trace: RequestTrace | None = None, *, checked: bool = Fal
 
     With `checked`, a verified token is then looked up on the denylist: one store read.
     """
+    found = read_access_token()
+    if found is None:
+        trace = trace if trace is not None else current_trace()
+        trace.scheme = "jwt"
+        return AccessCheck(present=False)
+    sent, source = found
+    return check_token(sent, source, trace, checked=checked)
+
+
+def check_token(
+    sent: str,
+    source: str,
+    trace: RequestTrace | None = None,
+    *,
+    checked: bool = False,
+    method: str | None = None,
+) -> AccessCheck:
+    """Verify a token as it was sent (a Bearer header's value, or a cookie's) with a request of
+    `method` (this request's by default): every check the API makes, in order, each recorded
+    into the trace."""
+    method = method or request.method
     trace = trace if trace is not None else current_trace()
     trace.scheme = "jwt"
-    source = None
     try:
-        found = read_access_token()
-        if found is None:
-            return AccessCheck(present=False)
-        token, source = found
+        token = _checked_shape(_bearer_value(sent) if source == SOURCE_HEADER else sent)
         trace.add("token", gettext("Token received"), detail=_received(token, source))
         claims = verify_access_token(token, trace=trace)
         if checked:
             _check_denylist(claims, trace)
-        if source == SOURCE_COOKIE and request.method in UNSAFE_METHODS:
+        if source == SOURCE_COOKIE and method in UNSAFE_METHODS:
             _check_double_submit(claims)
         return AccessCheck(present=True, claims=claims, source=source)
     except TokenRejected as rejected:
@@ -417,7 +445,7 @@ def _check_denylist(claims: dict, trace: RequestTrace) -> None:
         detail = gettext("%(kind)s store: revoked", kind=where)
         trace.add(STEP_DENYLIST, label, elapsed, detail, True)
         trace.authenticated = False
-        raise TokenRejected(_("the token was revoked"), STEP_DENYLIST)
+        raise TokenRejected(_("the token was revoked"), STEP_DENYLIST, code="token_revoked")
     trace.add(STEP_DENYLIST, label, elapsed, gettext("%(kind)s store: not revoked", kind=where))
 
 

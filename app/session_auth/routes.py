@@ -32,6 +32,7 @@ from app.display import describe_cookie, mask_secret
 from app.errors.handlers import store_unavailable_response
 from app.extensions import db
 from app.flows import SESSION_CREATION, SESSION_USAGE
+from app.replay import keep_copy
 from app.session_auth.identity import end_signed_in_session, start_signed_in_session
 from app.session_auth.store import SESSION_ID_PATTERN, STORE_ERRORS
 from app.tracing import current_trace, with_trace
@@ -39,7 +40,6 @@ from app.tracing import current_trace, with_trace
 bp = Blueprint("session_auth", __name__, url_prefix="/session")
 
 REPLAY_COOKIE = "lab_session_copy"
-REPLAY_COPY_SECONDS = 600
 
 INVALID_CREDENTIALS = _("Invalid username or password.")
 ALREADY_SIGNED_OUT = _("You were already signed out: there was no session to end.")
@@ -129,15 +129,7 @@ def logout():
     # The replay lab: keep what a thief who copied the cookie would hold, where only the
     # replay route receives it. A page script could not copy the HttpOnly cookie itself.
     response = redirect(url_for("session_auth.replay"))
-    response.set_cookie(
-        REPLAY_COOKIE,
-        copy,
-        max_age=REPLAY_COPY_SECONDS,
-        path=url_for("session_auth.api_replay"),
-        httponly=True,
-        samesite="Strict",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-    )
+    keep_copy(response, REPLAY_COOKIE, copy, url_for("session_auth.api_replay"))
     return response
 
 

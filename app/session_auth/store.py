@@ -38,14 +38,15 @@ from itsdangerous import BadSignature
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import bindparam, delete, insert, or_, select, update
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import ConfigurationError
 from app.extensions import db
+from app.hot_reads import HotRead
 from app.logs import one_line
 from app.models import SessionRecord
 from app.sessionless import is_sessionless
-from app.tracing import current_trace, record_sql, store_call, store_name
+from app.tracing import current_trace, store_call, store_name
 
 # What a broken store raises: the request goes on without a session instead of failing.
 STORE_ERRORS = (SQLAlchemyError, RedisError)
@@ -394,8 +395,11 @@ class LabSessionInterface(ServerSideSessionInterface):
         )
 
 
-_SELECT_RECORD = select(SessionRecord.data, SessionRecord.expiry).where(
-    SessionRecord.session_id == bindparam("session_id")
+# The one read every session request makes (see app/hot_reads.py for how it runs).
+_READ_RECORD = HotRead(
+    select(SessionRecord.data, SessionRecord.expiry).where(
+        SessionRecord.session_id == bindparam("session_id")
+    )
 )
 
 
@@ -411,17 +415,8 @@ class SqlSessionStore(LabSessionInterface):
     # record removes up to SESSION_SWEEP_BATCH expired ones, so no scheduler is needed.
     ttl = False
 
-    def __init__(self, app: Flask, **options: Any) -> None:
-        super().__init__(app, **options)
-        self._autocommit_engines: dict = {}
-        self._driver_sql: dict = {}
-
     def read_record(self, store_id: str) -> StoredRecord | None:
-        engine = db.engine
-        if engine.dialect.name == "sqlite":
-            row = self._read_on_driver(engine, store_id)
-        else:
-            row = self._read_on_core(engine, store_id)
+        row = _READ_RECORD.first(db.engine, {"session_id": store_id})
         if row is None:
             return None
         data, expiry = row
@@ -437,57 +432,9 @@ class SqlSessionStore(LabSessionInterface):
             return None
         return StoredRecord(decode_record(bytes(data)), expiry)
 
-    def _read_on_driver(self, engine, store_id: str) -> tuple | None:
-        """The one SELECT every session request makes, on a pooled driver connection.
-
-        Through SQLAlchemy Core this statement costs about 80 µs, on the driver about 11 µs
-        (`make profile`): Core's per-statement work is most of a session request's extra cost.
-        `engine.raw_connection()` still takes the connection from the engine's pool and gives
-        it back; only the statement skips Core, so it is added to the trace here.
-        """
-        sql = self._driver_sql.get(engine)
-        if sql is None:
-            sql = self._driver_sql[engine] = str(_SELECT_RECORD.compile(dialect=engine.dialect))
-        started = time.perf_counter()
-        try:
-            connection = engine.raw_connection()
-            try:
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(sql, (store_id,))
-                    row = cursor.fetchone()
-                finally:
-                    cursor.close()
-            finally:
-                connection.close()  # back to the pool
-        except engine.dialect.loaded_dbapi.Error as exc:
-            # The pool hands back the driver's own errors: name them as SQLAlchemy would, so
-            # that a store failure is one kind of failure everywhere (STORE_ERRORS).
-            raise OperationalError(sql, None, exc) from exc
-        record_sql(sql, (time.perf_counter() - started) * 1000)
-        return row
-
-    def _read_on_core(self, engine, store_id: str) -> tuple | None:
-        # A Core connection rather than the ORM session: this runs on every request, and the
-        # ORM's unit-of-work machinery would cost more than the query itself.
-        with self._autocommit(engine).connect() as conn:
-            return conn.execute(_SELECT_RECORD, {"session_id": store_id}).first()
-
     def _retrieve_session_data(self, store_id: str) -> dict | None:
         record = self.read_record(store_id)
         return None if record is None else record.data
-
-    def _autocommit(self, engine):
-        """The engine in autocommit mode, for the per-request read on server databases.
-
-        A lone SELECT needs no transaction. Without this, PostgreSQL would see BEGIN, SELECT and
-        ROLLBACK: three round trips for one read.
-        """
-        autocommit = self._autocommit_engines.get(engine)
-        if autocommit is None:
-            autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-            self._autocommit_engines[engine] = autocommit
-        return autocommit
 
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
         expiry = naive_utcnow() + session_lifetime

@@ -165,7 +165,10 @@ async function showFetch(token) {
 
 // The third place to keep a token: ask /jwt/api/check with no Authorization header, so that
 // whatever the server finds came in a cookie the browser added by itself.
+let cookieChecks = 0; // a newer check may start before an older one answers
+
 async function showCookieJwt() {
+  const mine = ++cookieChecks;
   const request = code("GET /jwt/api/check");
   const name = code("lab_access");
   let verdict = null;
@@ -178,6 +181,7 @@ async function showCookieJwt() {
   } catch {
     verdict = null;
   }
+  if (mine !== cookieChecks) return;
   const readsLine = $("[data-cookie-jwt-verdict]");
   const sentLine = $("[data-cookie-jwt-sent]");
   if (verdict === null) {

@@ -2,7 +2,7 @@
 // server set it in an HttpOnly cookie), go to the profile. The server's field errors appear
 // under their fields, as on the session form.
 import { languageHeaders, t } from "./strings.js";
-import { keepCookieSignIn, keepToken } from "./token.js";
+import { keepCookieSignIn, keepToken, signOut, tokenStorage } from "./token.js";
 
 const form = document.querySelector("[data-jwt-login]");
 const errorBox = document.querySelector("[data-login-error]");
@@ -44,6 +44,9 @@ async function signIn(event) {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
+    // Signing in again ends this browser's previous sign-in first: its refresh cookie is about
+    // to be replaced, and a family nobody holds any more must not stay usable by a copy.
+    if (tokenStorage()) await signOut();
     const response = await fetch("/jwt/api/token", {
       method: "POST",
       headers: { ...languageHeaders, "Content-Type": "application/json", Accept: "application/json" },

@@ -99,6 +99,8 @@ const signoutExplained = [...(document.querySelector("[data-signout-explained]")
 
 // Cookie storage: nothing to show of the token itself, and the page says why.
 function renderCookieToken() {
+  $("[data-lede-local]").hidden = true;
+  $("[data-lede-cookie]").hidden = false;
   $("[data-token-heading]").textContent = t("profile.heading.cookie");
   $("[data-token-cookie]").hidden = false;
   $("[data-token-shape]").hidden = true;
@@ -107,6 +109,8 @@ function renderCookieToken() {
 }
 
 function renderToken(token, decoded, problem) {
+  $("[data-lede-local]").hidden = false;
+  $("[data-lede-cookie]").hidden = true;
   $("[data-token-heading]").textContent = decoded ? tokenHeading : t("profile.heading.junk");
   $("[data-token-cookie]").hidden = true;
   $("[data-token-shape]").hidden = decoded === null;
@@ -295,11 +299,10 @@ async function showVerified(key, decoded, verdict) {
   );
 }
 
-// Whether the refusal is the token's age and nothing else, so a refresh may mend it.
-function expiredOnly(storage, decoded, result) {
-  if (storage === "cookie") return result.state === "gone";
-  const exp = decoded?.payload.exp;
-  return result.body?.failed_step === "claims" && typeof exp === "number" && secondsUntil(exp) <= 0;
+// Whether the refusal is the token's age and nothing else, so a refresh may mend it: the
+// server says so (by its own clock), or the browser dropped the expired cookie.
+function expiredOnly(result) {
+  return result.state === "gone" || result.body?.code === "token_expired";
 }
 
 let refreshedAfterExpiry = null; // the credential a refresh was tried for, so it is tried once
@@ -341,20 +344,22 @@ async function render(change = {}) {
     return;
   }
   if (result.state === "verified") {
-    scheduleRefresh(result.body.expires_at);
+    scheduleRefresh(result.body.expires_in, result.body.expires_at);
     showFamily();
     await showVerified(key, decoded, result.body);
     return;
   }
   const family = await showFamily();
   if (key !== credentialKey()) return;
-  if (expiredOnly(storage, decoded, result) && canRefresh(family) && refreshedAfterExpiry !== key) {
+  if (expiredOnly(result) && canRefresh(family) && refreshedAfterExpiry !== key) {
     // The access token ran out while nobody was here: the refresh token is what it is for.
     refreshedAfterExpiry = key;
     const refreshed = await refresh("expired");
     if (refreshed.state === "refreshed" || refreshed.state === "elsewhere") return; // re-rendered
+    // Refused or unreachable: refresh() has said so, and why.
+  } else {
+    noRefresh(canRefresh(family) ? "refresh.paused" : "refresh.impossible");
   }
-  noRefresh(canRefresh(family) ? "refresh.paused" : "refresh.impossible");
   if (result.state === "gone") showGone();
   else showRefused(decoded, result.body);
 }
@@ -368,14 +373,28 @@ function showGone() {
 
 async function signOutHere() {
   stopRefreshSchedule();
-  await signOut();
+  const out = await signOut();
+  if (out.failed) showSignOutFailed(out);
+}
+
+// Cookie storage: only the server can remove the HttpOnly cookies, and it did not. The page
+// shows the browser as it still is, signed in, and says why.
+async function showSignOutFailed(out) {
+  await render();
+  const reason = out.body?.reason ?? out.body?.message ?? "";
+  showRefusal(
+    out.response
+      ? t("profile.signout_refused", { status: out.response.status, reason })
+      : t("profile.signout_unreachable"),
+  );
 }
 
 document.querySelector("[data-send-me]")?.addEventListener("click", sendToApi);
 document.querySelector("[data-jwt-logout]")?.addEventListener("click", signOutHere);
-document.querySelector("[data-jwt-replay]")?.addEventListener("click", () => {
+document.querySelector("[data-jwt-replay]")?.addEventListener("click", async () => {
   stopRefreshSchedule();
-  signOutAndReplay();
+  const out = await signOutAndReplay();
+  if (out.failed) showSignOutFailed(out);
 });
 document.querySelector("[data-refresh-now]")?.addEventListener("click", () => refresh("manual"));
 onTokenChange(render);

@@ -10,9 +10,9 @@ let countdown = null;
 
 const nowS = () => Date.now() / 1000;
 
-// How long before `exp` to refresh: 30 seconds, or a quarter of what is left if that is less.
-function aheadOf(exp) {
-  return Math.max(1, Math.min(LONGEST_AHEAD_S, (exp - nowS()) / 4));
+// How long before expiry to refresh: 30 seconds, or a quarter of what is left if that is less.
+function aheadOf(expiresIn) {
+  return Math.max(1, Math.min(LONGEST_AHEAD_S, expiresIn / 4));
 }
 
 function log(text, kind = "") {
@@ -33,13 +33,15 @@ function sayNext(text) {
   if (line) line.textContent = text;
 }
 
-// Refresh `ahead` seconds before the verified token's exp; say when, live.
-export function scheduleRefresh(exp) {
+// Refresh shortly before the verified token expires, and say when, live. The wait comes from
+// `expiresIn`, the server's count of seconds left, so a browser clock that is off can neither
+// start a refresh loop nor let the token lapse; `exp` is only shown.
+export function scheduleRefresh(expiresIn, exp) {
   stopRefreshSchedule();
-  const ahead = aheadOf(exp);
-  const at = exp - ahead;
+  const ahead = aheadOf(expiresIn);
+  const due = Date.now() + (expiresIn - ahead) * 1000;
   const tick = () => {
-    const left = at - nowS();
+    const left = (due - Date.now()) / 1000;
     sayNext(
       t("refresh.next", { duration: duration(Math.max(0, left)), ahead: duration(ahead), time: utcTime(exp) }),
     );
@@ -49,7 +51,7 @@ export function scheduleRefresh(exp) {
   refreshTimer = window.setTimeout(() => {
     stopRefreshSchedule();
     refresh("auto", ahead);
-  }, Math.max(0, (at - nowS()) * 1000));
+  }, Math.max(0, due - Date.now()));
 }
 
 // The token can no longer be refreshed (refused, signed out): say so, and never try by timer.
@@ -59,6 +61,7 @@ export function noRefresh(reasonKey) {
 }
 
 // Spend the refresh token, and log what happened. `how`: "auto", "manual" or "expired".
+// Returns the outcome with the family as the server keeps it afterwards.
 export async function refresh(how, ahead = 0) {
   const button = $("[data-refresh-now]");
   if (button) button.disabled = true;
@@ -77,8 +80,10 @@ export async function refresh(how, ahead = 0) {
     } else {
       log(t("refresh.log.unreachable", { time }), "failed");
     }
-    await showFamily();
-    return result;
+    const family = await showFamily();
+    if (result.state === "refused") noRefresh("refresh.impossible");
+    if (result.state === "unreachable") noRefresh("refresh.unreachable");
+    return { ...result, family };
   } finally {
     if (button) button.disabled = false;
   }
@@ -109,12 +114,12 @@ function familyItem(token) {
 // The family as the server keeps it, read with the refresh cookie (which no script can read).
 // Returns it, so the profile can decide whether a refresh can work before it tries one.
 export async function showFamily() {
-  const { family } = await fetchFamily();
+  const { family, failed } = await fetchFamily();
   const summary = $("[data-family-summary]");
   const list = $("[data-family]");
   if (!summary || !list) return family;
   if (!family) {
-    summary.textContent = t("family.none");
+    summary.textContent = t(failed ? "family.unavailable" : "family.none");
     list.replaceChildren();
     return family;
   }

@@ -57,19 +57,23 @@ function showRows(rows) {
     }),
   );
   const byId = Object.fromEntries(rows.map((row) => [row.id, row.result.status]));
-  const lesson =
-    byId.stateless === 200 && byId.checked === 401 ? t("replay.lesson.revocation") : t("replay.lesson.none");
+  const refusedAll = rows.length > 0 && rows.every((row) => row.result.status === 401);
+  let lesson = "";
+  if (byId.stateless === 200 && byId.checked === 401) lesson = t("replay.lesson.revocation");
+  else if (refusedAll) lesson = t("replay.lesson.none");
+  else if (rows.length === 0) lesson = t("replay.nothing");
   $("[data-replay-lesson]").textContent = lesson;
 }
 
 export async function signOutAndReplay() {
   const box = $("[data-replay]");
   const out = await signOut({ keepCopy: true });
+  if (out.failed) return out; // still signed in: the profile says why
   if (!out.response?.ok) {
     box.hidden = false;
     showRows([]);
     $("[data-replay-lesson]").textContent = t("replay.signout_failed");
-    return;
+    return out;
   }
   const rows = [];
   if (out.copy) {
@@ -91,4 +95,5 @@ export async function signOutAndReplay() {
   box.hidden = false;
   showRows(rows);
   box.scrollIntoView({ block: "start" });
+  return out;
 }

@@ -34,7 +34,7 @@ async function showJwtStatus() {
     const name = t("pill.jwt.verified", { username: result.body.username });
     setPill(jwtPill, name, "jwt", t("pill.jwt.verified.title"));
   } else if (result.state === "gone") {
-    setPill(jwtPill, t("pill.jwt.refused"), "refused", t("pill.jwt.gone.title"));
+    setPill(jwtPill, t("pill.jwt.expired"), "refused", t("pill.jwt.gone.title"));
   } else if (result.state === "refused") {
     const reason = result.body.reason ?? "—";
     setPill(jwtPill, t("pill.jwt.refused"), "refused", t("pill.jwt.refused.title", { reason }));

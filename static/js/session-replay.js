@@ -19,8 +19,10 @@ async function replay() {
   } else if (!report.copy) {
     line.textContent = t("replay.session.no_copy");
   } else if (report.status === 200) {
+    document.querySelector("[data-replay-explained]").hidden = false;
     line.textContent = t("replay.session.accepted");
   } else {
+    document.querySelector("[data-replay-explained]").hidden = false;
     const store = report.trace?.store?.name ?? "";
     line.textContent = t("replay.session.refused", { status: report.status, store });
   }

@@ -131,12 +131,19 @@ export async function postJson(path, body, headers = {}) {
   }
 }
 
-// Spend the refresh token for a new access token. Tabs take turns (Web Locks), and a tab that
-// finds another one has just refreshed does not spend the new refresh token a second time:
-// that would look like reuse, and revoke the sign-in.
+// One thing at a time with the refresh token, across this browser's tabs (Web Locks, where the
+// browser has them: every current one, on HTTPS or localhost).
+function withRefreshLock(task) {
+  if (navigator.locks?.request) return navigator.locks.request("lab:refresh", task);
+  return task();
+}
+
+// Spend the refresh token for a new access token. A tab that finds, once its turn comes, that
+// the token changed meanwhile (another tab refreshed, signed in or signed out) spends nothing:
+// a second spend of the same refresh token would look like reuse, and revoke the sign-in.
 export async function refreshTokens() {
   const before = credentialKey();
-  const run = async () => {
+  return withRefreshLock(async () => {
     if (credentialKey() !== before) return { state: "elsewhere" };
     const { response, body } = await postJson("/jwt/api/auth/refresh?trace=1");
     if (response === null) return { state: "unreachable", body };
@@ -148,28 +155,34 @@ export async function refreshTokens() {
       keepCookieSignIn();
     }
     return { state: "refreshed", status: response.status, body };
-  };
-  if (navigator.locks?.request) return navigator.locks.request("lab:refresh", run);
-  return run();
+  });
 }
 
 // Sign out on the server: revoke the refresh family and deny the access token until its exp.
-// With `keepCopy`, the server keeps copies of the HttpOnly cookies for the replay.
+// With `keepCopy`, the server keeps copies of the HttpOnly cookies for the replay. Taken in
+// turn with refreshes, so that no refresh in flight signs this browser back in afterwards.
+// A token in localStorage is forgotten whatever the server said; cookies only the server can
+// remove, so with cookie storage a failed sign-out leaves the browser signed in, and says so.
 export async function signOut({ keepCopy = false } = {}) {
-  const copy = storedToken();
-  const result = await postJson("/jwt/api/auth/logout?trace=1", { keep_copy: keepCopy }, authHeaders("POST"));
-  const server = result.response === null ? "unreachable" : result.response.ok ? "ok" : "refused";
-  forgetToken({ ...(result.response?.ok ? result.body : {}), server });
-  return { ...result, copy };
+  return withRefreshLock(async () => {
+    const copy = storedToken();
+    const storage = tokenStorage();
+    const result = await postJson("/jwt/api/auth/logout?trace=1", { keep_copy: keepCopy }, authHeaders("POST"));
+    const server = result.response === null ? "unreachable" : result.response.ok ? "ok" : "refused";
+    if (storage === "cookie" && server !== "ok") return { ...result, copy, failed: true };
+    forgetToken({ ...(result.response?.ok ? result.body : {}), server });
+    return { ...result, copy, failed: false };
+  });
 }
 
+// {family} as the server keeps it (null: no refresh token in this browser), or {failed: true}.
 export function fetchFamily() {
   return fetch("/jwt/api/auth/family", {
     headers: { ...languageHeaders, Accept: "application/json" },
     credentials: "same-origin",
   })
-    .then((response) => (response.ok ? response.json() : { family: null }))
-    .catch(() => ({ family: null }));
+    .then((response) => (response.ok ? response.json() : { family: null, failed: true }))
+    .catch(() => ({ family: null, failed: true }));
 }
 
 function base64UrlToText(part) {
@@ -240,8 +253,10 @@ export function forgetVerification() {
 // A verified token stops being good at its exp, whether or not anyone acts: at that moment
 // every module of the page is told, asks the server again, and says what it answered.
 function watchExpiry(result) {
-  if (result.state !== "verified" || typeof result.body.expires_at !== "number") return;
-  const wait = result.body.expires_at * 1000 - Date.now() + 250;
+  if (result.state !== "verified" || typeof result.body.expires_in !== "number") return;
+  // By the server's clock (expires_in), so that a browser whose clock is off neither asks
+  // again in a loop nor misses the moment.
+  const wait = result.body.expires_in * 1000 + 250;
   expiryTimer = window.setTimeout(announceTokenChange, Math.min(Math.max(wait, 0), LONGEST_WAIT_MS));
 }
 

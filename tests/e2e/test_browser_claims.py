@@ -123,6 +123,8 @@ def test_inspect_when_signed_in_under_neither(page, base):
 def test_the_token_alone_is_enough_even_when_the_browser_holds_a_session(page, context, base):
     session_login(page, base)
     jwt_login(page, base)
+    # The profile's own calls are done, so the one caught below is the reload's.
+    expect(page.locator("[data-api-line]")).to_contain_text("Response status: 200 OK.")
     # The browser has a session cookie too.
     assert any(c["name"] == SESSION_COOKIE for c in context.cookies())
     seen = []

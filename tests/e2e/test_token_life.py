@@ -181,3 +181,28 @@ def test_the_session_replay_refuses_the_copied_cookie_at_once(page, context, bas
     assert not [c for c in context.cookies() if c["name"] == "lab_session"]
     copy = next(c for c in context.cookies() if c["name"] == "lab_session_copy")
     assert copy["httpOnly"] is True and copy["path"] == "/session/api/replay"
+
+
+def test_two_tabs_refreshing_at_once_spend_the_refresh_token_once(context, base):
+    first = context.new_page()
+    jwt_login(first, base)
+    second = context.new_page()
+    second.goto(f"{base}/jwt/profile")
+    for tab in (first, second):
+        expect(tab.locator("[data-family] li")).to_have_count(1)
+    # Both buttons pressed in the same instant: the clicks return before any refresh answers.
+    click = "document.querySelector('[data-refresh-now]').click()"
+    first.evaluate(click)
+    second.evaluate(click)
+    logs = [tab.locator("[data-refresh-log] li").first for tab in (first, second)]
+    for log in logs:
+        expect(log).not_to_be_empty()
+    texts = [log.inner_text() for log in logs]
+    assert sum("another tab changed the token first" in text for text in texts) == 1, texts
+    assert sum("refreshed on request" in text for text in texts) == 1, texts
+    # One spend, no reuse: the sign-in lives on, and both tabs hold the same new token.
+    for tab in (first, second):
+        expect(tab.locator("[data-family] li")).to_have_count(2)
+        expect(tab.locator("[data-family-summary]")).not_to_contain_text("Revoked")
+    token = first.evaluate("localStorage.getItem('access_token')")
+    assert token == second.evaluate("localStorage.getItem('access_token')")
