@@ -69,7 +69,7 @@ profile: dev-install
 ## Extract every translatable text into app/translations/messages.pot and update each language's
 ## catalog; after translating, `make messages` again compiles them (the .mo files are committed).
 messages: dev-install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k lazy_pgettext:1c,2 -k plural:1,2 \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k plural:1,2 \
 	  --sort-by-file --omit-header -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations \
 	  --no-fuzzy-matching --ignore-obsolete --init-missing -l ko

@@ -36,6 +36,12 @@ def store_name(kind: str | None) -> str | None:
     return str(STORE_NAMES.get(kind, kind)) if kind else None
 
 
+def store_label(kind: str):
+    """The same name, translated only when shown: for trace steps, which most requests never
+    show, so that they choose no language and translate nothing."""
+    return STORE_NAMES.get(kind, kind)
+
+
 @dataclass
 class TraceStep:
     """One step of a flow that this request went through (or, if `failed`, stopped at)."""

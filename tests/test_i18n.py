@@ -358,7 +358,8 @@ def test_the_catalog_holds_exactly_the_messages_the_code_and_templates_use(tmp_p
     subprocess.run(
         [
             sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-            "-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2", "-k", "plural:1,2",
+            "-k", "lazy_gettext", "-k", "lazy_ngettext:1,2", "-k", "lazy_pgettext:1c,2",
+            "-k", "plural:1,2",
             "--omit-header", "-o", str(out), ".",
         ],
         cwd=PROJECT_ROOT, check=True, capture_output=True,

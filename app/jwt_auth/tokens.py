@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import jwt
 from flask import current_app, request
-from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _
+from flask_babel import lazy_ngettext
 from jwt.algorithms import HMACAlgorithm
 from jwt.api_jws import PyJWS
 from jwt.exceptions import InvalidIssuedAtError, InvalidJTIError, InvalidSubjectError
@@ -29,7 +29,7 @@ from app.accounts.credentials import Identity
 from app.config import ConfigurationError
 from app.jwt_auth.denylist import denylist
 from app.models import User
-from app.tracing import RequestTrace, current_trace, store_name
+from app.tracing import RequestTrace, current_trace, store_label
 
 # `jti` too: signing a token out puts it on the denylist.
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud", "jti")
@@ -281,23 +281,23 @@ def _record_steps(
     algorithm = current_app.config["JWT_ALGORITHM"]
     if refused is not None and refused.step == STEP_SIGNATURE:
         ms = (finished - started) * 1000
-        refusal = gettext("refused: %(reason)s", reason=refused.reason)
-        trace.add("signature", gettext("Signature checked"), ms, refusal, True)
+        refusal = _("refused: %(reason)s", reason=refused.reason)
+        trace.add("signature", _("Signature checked"), ms, refusal, True)
         return
     if split is None:
         raise RuntimeError("PyJWT did not call _decode_payload: see check_pyjwt_internals()")
     signature_ms, claims_ms = (split - started) * 1000, (finished - split) * 1000
-    on_server = gettext("%(alg)s, key on server", alg=algorithm)
-    trace.add("signature", gettext("Signature verified"), signature_ms, on_server)
+    on_server = _("%(alg)s, key on server", alg=algorithm)
+    trace.add("signature", _("Signature verified"), signature_ms, on_server)
     if refused is not None:
-        refusal = gettext("refused: %(reason)s", reason=refused.reason)
-        trace.add("claims", gettext("Claims checked"), claims_ms, refusal, True)
+        refusal = _("refused: %(reason)s", reason=refused.reason)
+        trace.add("claims", _("Claims checked"), claims_ms, refusal, True)
         return
     trace.authenticated = True
-    checked = gettext(
+    checked = _(
         "exp, iat, iss, aud, sub checked; session store reads: %(reads)d", reads=trace.store_reads
     )
-    trace.add("claims", gettext("Claims validated"), claims_ms, checked)
+    trace.add("claims", _("Claims validated"), claims_ms, checked)
 
 
 @_timed_in_two_steps
@@ -387,7 +387,7 @@ def check_token(
     trace.scheme = "jwt"
     try:
         token = _checked_shape(_bearer_value(sent) if source == SOURCE_HEADER else sent)
-        trace.add("token", gettext("Token received"), detail=_received(token, source))
+        trace.add("token", _("Token received"), detail=_received(token, source))
         claims = verify_access_token(token, trace=trace)
         if checked:
             _check_denylist(claims, trace)
@@ -396,16 +396,16 @@ def check_token(
         return AccessCheck(present=True, claims=claims, source=source)
     except TokenRejected as rejected:
         if rejected.step == STEP_TOKEN:
-            trace.add("token", gettext("Token received"), detail=str(rejected.reason), failed=True)
+            trace.add("token", _("Token received"), detail=rejected.reason, failed=True)
         return AccessCheck(present=True, refused=rejected, source=source)
 
 
 def _received(token: str, source: str | None) -> str:
     if source == SOURCE_COOKIE:
-        return ngettext(
+        return lazy_ngettext(
             "%(num)d character, HttpOnly cookie", "%(num)d characters, HttpOnly cookie", len(token)
         )
-    return ngettext(
+    return lazy_ngettext(
         "%(num)d character, Bearer header", "%(num)d characters, Bearer header", len(token)
     )
 
@@ -439,14 +439,14 @@ def _check_denylist(claims: dict, trace: RequestTrace) -> None:
     revoked = isinstance(jti, str) and denylist().is_revoked(jti)
     elapsed = trace.store_ms - before
     trace.auth_ms += elapsed
-    label = gettext("Looked up on the denylist")
-    where = store_name(denylist().store_kind)
+    label = _("Looked up on the denylist")
+    where = store_label(denylist().store_kind)
     if revoked:
-        detail = gettext("%(kind)s store: revoked", kind=where)
+        detail = _("%(kind)s store: revoked", kind=where)
         trace.add(STEP_DENYLIST, label, elapsed, detail, True)
         trace.authenticated = False
         raise TokenRejected(_("the token was revoked"), STEP_DENYLIST, code="token_revoked")
-    trace.add(STEP_DENYLIST, label, elapsed, gettext("%(kind)s store: not revoked", kind=where))
+    trace.add(STEP_DENYLIST, label, elapsed, _("%(kind)s store: not revoked", kind=where))
 
 
 def identity_from_claims(claims: dict) -> Identity:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app, g, request, session
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
@@ -47,8 +46,8 @@ def end_signed_in_session() -> None:
 
 def _describe(identity: Identity | None) -> str:
     if identity is None:
-        return gettext("no user in record")
-    return gettext("from the session record: %(name)s", name=identity.username)
+        return _("no user in record")
+    return _("from the session record: %(name)s", name=identity.username)
 
 
 @traced("user_info", _("User info returned"), scheme="session", describe=_describe)

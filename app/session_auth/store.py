@@ -30,7 +30,8 @@ import msgspec
 from cachelib import SimpleCache
 from flask import Flask, Response, current_app, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _
+from flask_babel import lazy_ngettext
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
@@ -46,7 +47,7 @@ from app.hot_reads import HotRead
 from app.logs import one_line
 from app.models import SessionRecord
 from app.sessionless import is_sessionless
-from app.tracing import current_trace, store_call, store_name
+from app.tracing import current_trace, store_call, store_label, store_name
 
 # What a broken store raises: the request goes on without a session instead of failing.
 STORE_ERRORS = (SQLAlchemyError, RedisError)
@@ -167,19 +168,19 @@ class LabSessionInterface(ServerSideSessionInterface):
         if raw is None:
             return self._open_pre_login(app, request, "none")
         trace = current_trace()
-        length = ngettext("%(num)d character", "%(num)d characters", len(raw))
-        trace.add("cookie", gettext("Cookie received"), detail=length)
+        length = lazy_ngettext("%(num)d character", "%(num)d characters", len(raw))
+        trace.add("cookie", _("Cookie received"), detail=length)
         if not SESSION_ID_PATTERN.fullmatch(raw):
-            ignored = gettext("malformed: ignored")
-            trace.add("id_check", gettext("Session ID checked"), detail=ignored)
+            ignored = _("malformed: ignored")
+            trace.add("id_check", _("Session ID checked"), detail=ignored)
             return self._open_pre_login(app, request, "malformed")
-        trace.add("id_check", gettext("Session ID checked"), detail=gettext("well-formed"))
+        trace.add("id_check", _("Session ID checked"), detail=_("well-formed"))
         try:
             record = self.load_session_record(raw)
         except STORE_ERRORS as exc:
             app.logger.warning("session store unavailable: %s", one_line(exc))
             db.session.rollback()
-            looked_up, down = gettext("Session looked up in the store"), gettext("store down")
+            looked_up, down = _("Session looked up in the store"), _("store down")
             trace.add("store_lookup", looked_up, detail=down, failed=True)
             unavailable = self._open_pre_login(app, request, "unchecked")
             unavailable.store_unavailable = True
@@ -263,11 +264,11 @@ class LabSessionInterface(ServerSideSessionInterface):
             elapsed = trace.store_ms - before
             trace.auth_ms += elapsed
             outcome = (
-                gettext("%(kind)s store, hit", kind=store_name(self.store_kind))
+                _("%(kind)s store, hit", kind=store_label(self.store_kind))
                 if record is not None
-                else gettext("%(kind)s store, miss", kind=store_name(self.store_kind))
+                else _("%(kind)s store, miss", kind=store_label(self.store_kind))
             )
-            trace.add("store_lookup", gettext("Session looked up in the store"), elapsed, outcome)
+            trace.add("store_lookup", _("Session looked up in the store"), elapsed, outcome)
         return record
 
     def read_record(self, store_id: str) -> StoredRecord | None:
