@@ -51,6 +51,7 @@ def page_strings() -> dict:
         "step.signature": _("step 2a (the signature)"),
         "step.claims": _("step 2b (the claims)"),
         "step.denylist": _("the denylist lookup"),
+        "flow.token.cookie": _("The browser sends the token in its cookie, by itself"),
         "flow.note.taken": _("(this request took this step)"),
         "flow.note.refused": _("(refused at this step)"),
         "flow.note.issued": _("(done when the server issued this token, not on this page)"),

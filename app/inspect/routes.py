@@ -29,6 +29,10 @@ def cookie_notes() -> dict[str, str]:
             "before sign-in only: the forms' CSRF secret in a signed cookie (readable, not "
             "changeable). Not a session: the server keeps nothing for it"
         ),
+        config["JWT_ACCESS_CSRF_COOKIE_NAME"]: gettext(
+            "the double-submit value of a JWT kept in a cookie: readable by scripts on "
+            "purpose, and worthless without the HttpOnly lab_access cookie"
+        ),
         LANG_COOKIE: gettext(
             "your language choice: a preference that page JavaScript can read (no HttpOnly). "
             "Not an authentication cookie"

@@ -35,6 +35,17 @@ export function markAllDone(flowKey, note, caption) {
   setCaption(flowKey, caption);
 }
 
+// Step 1 of the JWT flow names the Authorization header, as the study note does. A token kept
+// in the HttpOnly cookie travels otherwise, and the step says so while it does.
+const headerLabels = new Map();
+
+export function labelTokenStep(flowKey, source) {
+  const label = document.querySelector(`[data-flow="${flowKey}"] [data-step="token"] .step-label`);
+  if (!label) return;
+  if (!headerLabels.has(label)) headerLabels.set(label, label.textContent);
+  label.textContent = source === "cookie" ? t("flow.token.cookie") : headerLabels.get(label);
+}
+
 export function clearFlow(flowKey, caption = "") {
   markFlow(flowKey, null, caption);
 }

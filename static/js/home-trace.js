@@ -1,6 +1,6 @@
 // Home page: if this browser holds a token, light the JWT flow with the server's answer about
 // it (the same call the navigation pill makes): its measured steps, or the step that refused it.
-import { describeTrace, markFlow } from "./flow-marks.js";
+import { describeTrace, labelTokenStep, markFlow } from "./flow-marks.js";
 import { t } from "./strings.js";
 import { onTokenChange, stepName, verifyStoredToken } from "./token.js";
 
@@ -10,6 +10,7 @@ const invitation = note ? [...note.childNodes].map((node) => node.cloneNode(true
 async function lightJwtFlow() {
   if (!note) return;
   const result = await verifyStoredToken();
+  labelTokenStep("jwt-usage", result.storage === "cookie" ? "cookie" : "header");
   if (result.state === "none" || result.state === "gone") {
     note.replaceChildren(...invitation.map((node) => node.cloneNode(true))); // "Get a token…"
     markFlow("jwt-usage", null, "");

@@ -169,8 +169,9 @@ let cookieChecks = 0; // a newer check may start before an older one answers
 
 async function showCookieJwt() {
   const mine = ++cookieChecks;
-  const request = code("GET /jwt/api/check");
-  const name = code("lab_access");
+  // Nodes, made afresh for each sentence: one node can stand in one place only.
+  const request = () => code("GET /jwt/api/check");
+  const name = () => code("lab_access");
   let verdict = null;
   try {
     const response = await fetch("/jwt/api/check", {
@@ -191,17 +192,24 @@ async function showCookieJwt() {
   }
   if (!verdict.present || verdict.source !== "cookie") {
     readsLine.textContent = t("inspect.cookie_jwt.none");
-    sentLine.replaceChildren(...tParts("inspect.cookie_jwt.not_sent", { request, name }));
+    sentLine.replaceChildren(...tParts("inspect.cookie_jwt.not_sent", { request: request(), name: name() }));
     return;
   }
   const absent = strong(t("inspect.cookie.hidden.word"));
   readsLine.replaceChildren(
-    ...tParts("inspect.cookie_jwt.held", { name, csrf: code("lab_access_csrf"), absent, expression: code("document.cookie") }),
+    ...tParts("inspect.cookie_jwt.held", {
+      name: name(),
+      csrf: code("lab_access_csrf"),
+      absent,
+      expression: code("document.cookie"),
+    }),
   );
   const said = verdict.valid
     ? t("inspect.cookie_jwt.valid", { username: verdict.username })
     : t("inspect.cookie_jwt.refused", { reason: verdict.reason ?? "" });
-  sentLine.replaceChildren(...tParts("inspect.cookie_jwt.sent", { request, name, verdict: strong(said) }));
+  sentLine.replaceChildren(
+    ...tParts("inspect.cookie_jwt.sent", { request: request(), name: name(), verdict: strong(said) }),
+  );
 }
 
 function render() {

@@ -2,7 +2,7 @@
 // server say whether it is any good. What the page says follows the server's answer: a
 // refused token is shown as refused, at the step that refused it, and its countdown stops.
 // With cookie storage the page can read nothing, and says so; the browser sends the cookie.
-import { clearFlow, failedStep, fillTraceSummary, markAllDone, markFlow } from "./flow-marks.js";
+import { clearFlow, failedStep, fillTraceSummary, labelTokenStep, markAllDone, markFlow } from "./flow-marks.js";
 import { canRefresh, noRefresh, refresh, scheduleRefresh, showFamily, stopRefreshSchedule } from "./jwt-refresh.js";
 import { signOutAndReplay } from "./jwt-replay.js";
 import { duration, languageHeaders, t, tParts, utcTime } from "./strings.js";
@@ -322,6 +322,7 @@ async function render(change = {}) {
   const token = storedToken();
   const key = credentialKey();
   let decoded = null;
+  labelTokenStep("jwt-usage", storage === "cookie" ? "cookie" : "header");
   if (storage === "cookie") {
     renderCookieToken();
   } else {

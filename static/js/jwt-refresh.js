@@ -16,6 +16,7 @@ function aheadOf(expiresIn) {
 }
 
 function log(text, kind = "") {
+  $("[data-refresh-none]")?.remove();
   const item = Object.assign(document.createElement("li"), { textContent: text });
   if (kind) item.className = kind;
   $("[data-refresh-log]")?.prepend(item);

@@ -18,15 +18,22 @@ export function t(key, params = {}) {
 }
 
 // tParts("x", { path: codeNode }) → ["Request: ", codeNode, "."]: placeholders may be DOM nodes.
+// A node named twice is copied, since one node can stand in one place only.
 export function tParts(key, params = {}) {
   const value = strings[key];
   if (typeof value !== "string") return [key];
+  const used = new Set();
   return value
     .split(/(\{\w+\})/)
     .filter((piece) => piece !== "")
     .map((piece) => {
       const name = piece.match(/^\{(\w+)\}$/)?.[1];
-      return name && name in params ? params[name] : piece;
+      if (!name || !(name in params)) return piece;
+      const part = params[name];
+      if (!(part instanceof Node)) return part;
+      const placed = used.has(name) ? part.cloneNode(true) : part;
+      used.add(name);
+      return placed;
     });
 }
 
