@@ -27,9 +27,10 @@ from app.jwt_auth.routes import bp as jwt_bp
 from app.jwt_auth.tokens import check_pyjwt_internals
 from app.main.routes import bp as main_bp
 from app.page_strings import page_strings
+from app.redis_client import connect_redis
 from app.session_auth.identity import load_session_identity
 from app.session_auth.routes import bp as session_bp
-from app.session_auth.store import RedisSessionStore, create_session_store
+from app.session_auth.store import create_session_store
 from app.sessionless import declare_app_sessionless
 from app.static_files import serve_static_files, static_digest
 from app.tracing import init_tracing
@@ -125,10 +126,10 @@ def tune_sqlite(engine: Engine) -> None:
 
 def register_session_store(app: Flask) -> None:
     # After init_tracing: the store's own after_request hook must run before the tracing one.
-    store = create_session_store(app)
-    store.init_app(app)
+    redis = connect_redis(app)
+    create_session_store(app, redis).init_app(app)
     # Revoked access tokens live where the sessions do: in Redis if they are there.
-    init_denylist(app, store.client if isinstance(store, RedisSessionStore) else None)
+    init_denylist(app, redis)
     # WhiteNoise answers static files before Flask sees them; this covers Flask's own route.
     declare_app_sessionless(app, app.static_url_path + "/")
 

@@ -512,7 +512,7 @@ class MemorySessionStore(LabSessionInterface, CacheLibSessionInterface):
         super()._upsert_session(session_lifetime, session, store_id)
 
 
-def create_session_store(app: Flask) -> LabSessionInterface:
+def create_session_store(app: Flask, redis_client: Redis | None = None) -> LabSessionInterface:
     """Build the store named by SESSION_STORE: `sql` (default), `redis` or `memory`."""
     kind = app.config["SESSION_STORE"]
     options = {
@@ -524,8 +524,9 @@ def create_session_store(app: Flask) -> LabSessionInterface:
     if kind == "sql":
         return SqlSessionStore(app, **options)
     if kind == "redis":
-        client = Redis.from_url(app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
-        return RedisSessionStore(app, client=client, **options)
+        if redis_client is None:
+            raise ConfigurationError("SESSION_STORE=redis needs a Redis client (connect_redis)")
+        return RedisSessionStore(app, client=redis_client, **options)
     if kind == "memory":
         lifetime = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
         cache = SimpleCache(threshold=10_000, default_timeout=lifetime)
