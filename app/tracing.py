@@ -31,15 +31,15 @@ MAX_STATEMENTS_SHOWN = 20
 STORE_NAMES = {"sql": _("SQL"), "redis": "Redis", "memory": _("in-memory")}
 
 
-def store_name(kind: str | None) -> str | None:
-    """The page-language name of a store kind (`sql`, `redis`, `memory`)."""
-    return str(STORE_NAMES.get(kind, kind)) if kind else None
-
-
 def store_label(kind: str):
-    """The same name, translated only when shown: for trace steps, which most requests never
-    show, so that they choose no language and translate nothing."""
+    """The page-language name of a store kind (`sql`, `redis`, `memory`), translated only when
+    shown: for trace steps, which most requests never show, so that they translate nothing."""
     return STORE_NAMES.get(kind, kind)
+
+
+def store_name(kind: str | None) -> str | None:
+    """The same name, as text now."""
+    return str(store_label(kind)) if kind else None
 
 
 @dataclass

@@ -195,21 +195,29 @@ def tokens_response(refresh: IssuedRefresh) -> Response:
     return response
 
 
+def refresh_cookie_value() -> str | None:
+    return request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"])
+
+
+def delete_sent_cookie(response: Response, name: str, options: dict) -> None:
+    """Have the browser delete a cookie, if it sent one (no Set-Cookie for cookies it lacks)."""
+    if name in request.cookies:
+        response.delete_cookie(name, **options)
+
+
 def clear_access_cookies(response: Response) -> None:
     config = current_app.config
-    if config["JWT_ACCESS_COOKIE_NAME"] in request.cookies:
-        response.delete_cookie(config["JWT_ACCESS_COOKIE_NAME"], **cookie_options(ACCESS_PATH))
-    if config["JWT_ACCESS_CSRF_COOKIE_NAME"] in request.cookies:
-        response.delete_cookie(
-            config["JWT_ACCESS_CSRF_COOKIE_NAME"],
-            **cookie_options(CSRF_COOKIE_PATH, httponly=False, samesite="Lax"),
-        )
+    delete_sent_cookie(response, config["JWT_ACCESS_COOKIE_NAME"], cookie_options(ACCESS_PATH))
+    delete_sent_cookie(
+        response,
+        config["JWT_ACCESS_CSRF_COOKIE_NAME"],
+        cookie_options(CSRF_COOKIE_PATH, httponly=False, samesite="Lax"),
+    )
 
 
 def clear_refresh_cookie(response: Response) -> None:
     name = current_app.config["JWT_REFRESH_COOKIE_NAME"]
-    if name in request.cookies:
-        response.delete_cookie(name, **cookie_options(REFRESH_PATH))
+    delete_sent_cookie(response, name, cookie_options(REFRESH_PATH))
 
 
 @bp.get("/api/check")
@@ -258,21 +266,24 @@ def api_refresh():
     if not from_fetch():
         return fetch_header_missing()
     try:
-        refresh = rotate(request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"]))
+        refresh = rotate(refresh_cookie_value())
     except RefreshRefused as refused:
         return refresh_refused(refused)
     return tokens_response(refresh)
 
 
-def refresh_refused(refused: RefreshRefused) -> Response:
-    body = {
+def refresh_refusal(refused: RefreshRefused) -> dict:
+    return {
         "error": "invalid_refresh_token",
         "message": gettext("Refresh refused: %(reason)s.", reason=refused.reason),
         "reason": str(refused.reason),
     }
+
+
+def refresh_refused(refused: RefreshRefused) -> Response:
     # The cookie is left where it is: it opens nothing any more, and it is what lets the
     # profile show the visitor which family was revoked, and why (GET /jwt/api/auth/family).
-    response = jsonify(with_trace(body))
+    response = jsonify(with_trace(refresh_refusal(refused)))
     response.status_code = 401
     return response
 
@@ -286,7 +297,7 @@ def api_logout():
     check = check_access_token()
     if isinstance(check.refused, CsrfRefused):
         return token_refused(check.refused)
-    refresh_cookie = request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"])
+    refresh_cookie = refresh_cookie_value()
     if check.claims is None:
         if refresh_cookie is None:
             if check.present:
@@ -333,7 +344,7 @@ def keep_replay_copies(response: Response, refresh_cookie: str | None, check) ->
 @bp.get("/api/auth/family")
 def api_family():
     """The visitor's refresh family: each token issued, when it was used, and any revocation."""
-    stored = find_refresh_token(request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"]))
+    stored = find_refresh_token(refresh_cookie_value())
     return jsonify(with_trace({"family": describe_family(stored) if stored else None}))
 
 
@@ -385,7 +396,7 @@ def api_replay():
         try:
             rotated = rotate(refresh_copy)
         except RefreshRefused as refused:
-            result["refresh_token"] = {"status": 401, "body": refresh_refused(refused).get_json()}
+            result["refresh_token"] = {"status": 401, "body": refresh_refusal(refused)}
         else:
             revoke_family(rotated.family, REVOKED_BY_LOGOUT)  # a demo never hands out a sign-in
             result["refresh_token"] = {"status": 200, "body": {"refreshed": True}}

@@ -435,12 +435,13 @@ def _check_double_submit(claims: dict) -> None:
 def _check_denylist(claims: dict, trace: RequestTrace) -> None:
     """The lookup a stateless token was meant to avoid: is this `jti` signed out?"""
     jti = claims.get("jti")
+    revocations = denylist()
     before = trace.store_ms
-    revoked = isinstance(jti, str) and denylist().is_revoked(jti)
+    revoked = isinstance(jti, str) and revocations.is_revoked(jti)
     elapsed = trace.store_ms - before
     trace.auth_ms += elapsed
     label = _("Looked up on the denylist")
-    where = store_label(denylist().store_kind)
+    where = store_label(revocations.store_kind)
     if revoked:
         detail = _("%(kind)s store: revoked", kind=where)
         trace.add(STEP_DENYLIST, label, elapsed, detail, True)

@@ -5,7 +5,7 @@
 import { clearFlow, failedStep, fillTraceSummary, labelTokenStep, markAllDone, markFlow } from "./flow-marks.js";
 import { canRefresh, noRefresh, refresh, scheduleRefresh, showFamily, stopRefreshSchedule } from "./jwt-refresh.js";
 import { signOutAndReplay } from "./jwt-replay.js";
-import { duration, languageHeaders, t, tParts, utcTime } from "./strings.js";
+import { duration, t, tParts, utcTime } from "./strings.js";
 import {
   authHeaders,
   credentialKey,
@@ -13,6 +13,7 @@ import {
   forgetVerification,
   onTokenChange,
   pretty,
+  requestJson,
   signOut,
   signedOutToken,
   stepName,
@@ -197,19 +198,13 @@ function showRefusal(message) {
 }
 
 // {response, body}, or {response: null} when the server could not be reached at all.
-async function callApi(path) {
-  try {
-    const response = await fetch(path, {
-      headers: { ...languageHeaders, ...authHeaders(), Accept: "application/json" },
-      // localStorage: no cookie, the token alone must be enough. Cookie storage: the cookie is
-      // the token.
-      credentials: tokenStorage() === "cookie" ? "same-origin" : "omit",
-    });
-    const body = await response.json().catch(() => ({}));
-    return { response, body };
-  } catch {
-    return { response: null, body: {} };
-  }
+function callApi(path) {
+  return requestJson(path, {
+    headers: authHeaders(),
+    // localStorage: no cookie, the token alone must be enough. Cookie storage: the cookie is
+    // the token.
+    credentials: tokenStorage() === "cookie" ? "same-origin" : "omit",
+  });
 }
 
 function statusText(response) {

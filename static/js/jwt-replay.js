@@ -2,21 +2,17 @@
 // the server answered. The access token in localStorage is copied here and sent to the real
 // routes; HttpOnly cookies cannot be copied by a script, so the server keeps their copies at
 // sign-out in a cookie only POST /jwt/api/auth/replay receives, and that route sends them on.
-import { languageHeaders, t } from "./strings.js";
-import { postJson, sendable, signOut } from "./token.js";
+import { t } from "./strings.js";
+import { postJson, requestJson, sendable, signOut } from "./token.js";
 
 const $ = (selector) => document.querySelector(selector);
 
 async function sendCopy(path, token) {
-  try {
-    const response = await fetch(path, {
-      headers: { ...languageHeaders, Authorization: `Bearer ${sendable(token)}`, Accept: "application/json" },
-      credentials: "omit", // the copy alone, as it would come from another machine
-    });
-    return { status: response.status, body: await response.json().catch(() => ({})) };
-  } catch {
-    return { status: null, body: {} };
-  }
+  const { response, body } = await requestJson(path, {
+    headers: { Authorization: `Bearer ${sendable(token)}` },
+    credentials: "omit", // the copy alone, as it would come from another machine
+  });
+  return { status: response?.status ?? null, body };
 }
 
 function cell(content) {

@@ -111,24 +111,32 @@ export function authHeaders(method = "GET") {
   return {};
 }
 
-export async function postJson(path, body, headers = {}) {
+// {response, body} for a JSON call, or {response: null, body: {}} when the server could not be
+// reached at all. `options` are fetch's; the page's language and Accept are added.
+export async function requestJson(path, { headers = {}, ...options } = {}) {
   try {
     const response = await fetch(path, {
-      method: "POST",
-      headers: {
-        ...languageHeaders,
-        ...headers,
-        "X-Requested-With": "fetch",
-        Accept: "application/json",
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin", // the refresh cookie reaches only /jwt/api/auth/*
+      ...options,
+      headers: { ...languageHeaders, ...headers, Accept: "application/json" },
     });
     return { response, body: await response.json().catch(() => ({})) };
   } catch {
     return { response: null, body: {} };
   }
+}
+
+// A state-changing call of the JWT lab, made by this site's script (X-Requested-With).
+export function postJson(path, body, headers = {}) {
+  return requestJson(path, {
+    method: "POST",
+    headers: {
+      ...headers,
+      "X-Requested-With": "fetch",
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin", // the refresh cookie reaches only /jwt/api/auth/*
+  });
 }
 
 // One thing at a time with the refresh token, across this browser's tabs (Web Locks, where the
