@@ -3,14 +3,22 @@
 // refused token is shown as refused, at the step that refused it, and its countdown stops.
 // With cookie storage the page can read nothing, and says so; the browser sends the cookie.
 import { clearFlow, failedStep, fillTraceSummary, labelTokenStep, markAllDone, markFlow } from "./flow-marks.js";
-import { canRefresh, noRefresh, refresh, scheduleRefresh, showFamily, stopRefreshSchedule } from "./jwt-refresh.js";
+import {
+  canRefresh,
+  noRefresh,
+  refresh,
+  scheduleRefresh,
+  showFamily,
+  stopRefreshSchedule,
+  whyNoRefresh,
+} from "./jwt-refresh.js";
 import { signOutAndReplay } from "./jwt-replay.js";
 import { duration, t, tParts, utcTime } from "./strings.js";
 import {
   authHeaders,
   credentialKey,
   decodeToken,
-  forgetVerification,
+  askAgain,
   onTokenChange,
   pretty,
   requestJson,
@@ -265,9 +273,9 @@ async function showVerified(key, decoded, verdict) {
   const notes = me.response?.ok ? await callApi("/jwt/api/notes?trace=1") : me;
   if (key !== credentialKey()) return;
   if (me.response?.status === 401 || notes.response?.status === 401) {
-    // Refused between the check and these calls (it expired): ask again, and show that.
-    forgetVerification();
-    render();
+    // Refused between the check and these calls (it expired): every module of the page, the
+    // pill too, asks again and shows that.
+    askAgain();
     return;
   }
   if (!me.response?.ok || !notes.response?.ok) {
@@ -340,12 +348,18 @@ async function render(change = {}) {
     return;
   }
   if (result.state === "verified") {
-    scheduleRefresh(result.body.expires_in, result.body.expires_at);
-    showFamily();
+    // A timer for a refresh only where one can work: a token planted by hand, say, has no
+    // refresh token beside it, and the page never sends a request it knows will be refused.
+    showFamily().then((found) => {
+      if (key !== credentialKey()) return;
+      if (canRefresh(found.family)) scheduleRefresh(result.body.expires_in, result.body.expires_at);
+      else noRefresh(whyNoRefresh(found));
+    });
     await showVerified(key, decoded, result.body);
     return;
   }
-  const family = await showFamily();
+  const found = await showFamily();
+  const { family } = found;
   if (key !== credentialKey()) return;
   if (expiredOnly(result) && canRefresh(family) && refreshedAfterExpiry !== key) {
     // The access token ran out while nobody was here: the refresh token is what it is for.
@@ -354,7 +368,7 @@ async function render(change = {}) {
     if (refreshed.state === "refreshed" || refreshed.state === "elsewhere") return; // re-rendered
     // Refused or unreachable: refresh() has said so, and why.
   } else {
-    noRefresh(canRefresh(family) ? "refresh.paused" : "refresh.impossible");
+    noRefresh(canRefresh(family) ? "refresh.paused" : whyNoRefresh(found));
   }
   if (result.state === "gone") showGone();
   else showRefused(decoded, result.body);

@@ -81,7 +81,7 @@ export async function refresh(how, ahead = 0) {
     } else {
       log(t("refresh.log.unreachable", { time }), "failed");
     }
-    const family = await showFamily();
+    const { family } = await showFamily();
     if (result.state === "refused") noRefresh("refresh.impossible");
     if (result.state === "unreachable") noRefresh("refresh.unreachable");
     return { ...result, family };
@@ -113,16 +113,18 @@ function familyItem(token) {
 }
 
 // The family as the server keeps it, read with the refresh cookie (which no script can read).
-// Returns it, so the profile can decide whether a refresh can work before it tries one.
+// Returns {family, failed}, so the profile can decide whether a refresh can work before it
+// tries one.
 export async function showFamily() {
-  const { family, failed } = await fetchFamily();
+  const found = await fetchFamily();
+  const { family, failed } = found;
   const summary = $("[data-family-summary]");
   const list = $("[data-family]");
-  if (!summary || !list) return family;
+  if (!summary || !list) return found;
   if (!family) {
     summary.textContent = t(failed ? "family.unavailable" : "family.none");
     list.replaceChildren();
-    return family;
+    return found;
   }
   const texts = [
     t("family.summary", {
@@ -139,11 +141,16 @@ export async function showFamily() {
   }
   summary.textContent = texts.join(" ");
   list.replaceChildren(...family.tokens.map(familyItem));
-  return family;
+  return found;
 }
 
 // Whether the refresh cookie holds a token the server would still accept: asked without
 // spending it, so that a page never sends a refresh it knows will be refused.
 export function canRefresh(family) {
   return Boolean(family && family.revoked_at === null && family.tokens.some((token) => token.current && token.state === "active"));
+}
+
+// Why no refresh will be tried, for a family that cannot be refreshed (see canRefresh).
+export function whyNoRefresh({ failed }) {
+  return failed ? "refresh.unreachable" : "refresh.impossible";
 }

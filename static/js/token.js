@@ -252,7 +252,7 @@ export function verifyStoredToken() {
 }
 
 // Ask again: the token changed, or its time ran out while the page was open.
-export function forgetVerification() {
+function forgetVerification() {
   verification = null;
   if (expiryTimer !== null) window.clearTimeout(expiryTimer);
   expiryTimer = null;
@@ -263,8 +263,9 @@ export function forgetVerification() {
 function watchExpiry(result) {
   if (result.state !== "verified" || typeof result.body.expires_in !== "number") return;
   // By the server's clock (expires_in), so that a browser whose clock is off neither asks
-  // again in a loop nor misses the moment.
-  const wait = result.body.expires_in * 1000 + 250;
+  // again in a loop nor misses the moment. expires_in is whole seconds, rounded down: the
+  // token may live up to a second more, and a check within that second would still pass.
+  const wait = (result.body.expires_in + 1) * 1000 + 250;
   expiryTimer = window.setTimeout(announceTokenChange, Math.min(Math.max(wait, 0), LONGEST_WAIT_MS));
 }
 
@@ -299,6 +300,12 @@ export function onTokenChange(callback) {
     }
   });
   window.addEventListener("lab:token-change", () => callback({ elsewhere: false }));
+}
+
+// The server refused what it verified a moment ago (it expired in between): every module of
+// the page asks again and shows the new answer.
+export function askAgain() {
+  announceTokenChange();
 }
 
 function announceTokenChange() {

@@ -160,13 +160,19 @@ def test_a_token_that_expires_on_the_page_is_shown_refused_without_a_reload(
 ):
     now = int(time.time())
     plant_token(page, base, server_token(live_server, iat=now, exp=now + 3))
+    before = len(live_server.log.paths)
     page.goto(f"{base}/jwt/profile")
     expect(page.locator("[data-jwt-status]")).to_have_text("JWT: alice")
     expect(page.locator("[data-countdown]")).to_contain_text("left")
+    # A planted token has no refresh token beside it: no timer, and no refresh sent.
+    expect(page.locator("[data-next-refresh]")).to_have_text(
+        "No automatic refresh: this browser holds no refresh token the server would accept."
+    )
     expect(page.locator("[data-refusal]")).to_contain_text("at step 2b", timeout=8000)
     expect(page.locator("[data-refusal]")).to_contain_text("expired")
     expect(page.locator("[data-countdown]")).to_contain_text("expired")
     expect(page.locator("[data-jwt-status]")).to_have_text("JWT: refused")  # the pill, too
+    assert "/jwt/api/auth/refresh" not in live_server.log.paths[before:]
 
 
 def test_inspect_and_the_pill_follow_a_token_that_expires_while_open(page, base, live_server):
