@@ -6,8 +6,10 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 WORKERS ?= 2
+SETUP   ?= memory
+CLUSTER_PORT ?= 8000
 
-.PHONY: run install dev-install migrate seed test lint format screenshots bench profile clean messages
+.PHONY: run cluster install dev-install migrate seed test lint format screenshots bench profile clean messages
 
 $(VENV)/bin/python:
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): on Debian run 'apt-get install python3-venv' first."; exit 1; }
@@ -32,9 +34,16 @@ seed: migrate
 	$(FLASK) seed-demo
 
 ## Serve the site on http://127.0.0.1:5000 with two gunicorn workers sharing one store and one key.
+## The same gunicorn line as the Procfile and the Dockerfile (settings in gunicorn.conf.py).
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --access-logfile - --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
+
+## Several instances behind nginx, round-robin: SETUP=memory, shared or jwt (see /lab/scale).
+cluster: install
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { echo "Installing nginx (Debian)"; apt-get update -qq && apt-get install -y -qq nginx; } \
+	  || { echo "nginx is missing and could not be installed: run 'apt-get install nginx' as root."; exit 1; }
+	$(PY) -m harness.cluster $(SETUP) --port $(CLUSTER_PORT)
 
 ## Lint, then the whole suite: unit, integration and (with Chromium installed) browser tests.
 test: dev-install

@@ -27,7 +27,10 @@ from app.jwt_auth.routes import bp as jwt_bp
 from app.jwt_auth.tokens import check_pyjwt_internals
 from app.main.routes import bp as main_bp
 from app.page_strings import page_strings
+from app.proxies import trust_proxies
 from app.redis_client import connect_redis
+from app.scale.routes import bp as scale_bp
+from app.served_by import announce_instance, served_by
 from app.session_auth.identity import load_session_identity
 from app.session_auth.routes import bp as session_bp
 from app.session_auth.store import create_session_store
@@ -61,6 +64,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     serve_static_files(app, STATIC_ROOT)
+    # Outermost: X-Served-By on every response (static files too), and the proxy headers
+    # applied before anything reads the client's address or the scheme.
+    announce_instance(app)
+    trust_proxies(app)
     return app
 
 
@@ -135,7 +142,7 @@ def register_session_store(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, accounts_bp, session_bp, jwt_bp, inspect_bp, api_docs_bp):
+    for blueprint in (main_bp, accounts_bp, session_bp, jwt_bp, inspect_bp, scale_bp, api_docs_bp):
         app.register_blueprint(blueprint)
 
 
@@ -192,6 +199,7 @@ def register_template_helpers(app: Flask) -> None:
             "site_name": gettext("Session vs JWT Lab"),
             "html_lang": current_language(),
             "page_strings": page_strings,
+            "served_by": served_by(app),
         }
 
 

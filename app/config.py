@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +34,9 @@ ENVIRONMENT_VARIABLES = (
     "INSTANCE_PATH",
     "SESSION_STORE",
     "REDIS_URL",
+    "REDIS_TLS_VERIFY",
+    "PROXY_FIX_HOPS",
+    "INSTANCE_NAME",
     "SESSION_COOKIE_SECURE",
     "SESSION_LIFETIME_MINUTES",
     "SESSION_REFRESH_INTERVAL_SECONDS",
@@ -123,6 +127,8 @@ def build_config(instance_path: str) -> dict:
     app_env = (env_text("APP_ENV") or "development").strip().lower()
     production = app_env == "production"
     default_db = "sqlite:///" + str(Path(instance_path) / "lab.sqlite3")
+    secure_cookies = _env_bool("SESSION_COOKIE_SECURE", production)
+    host_prefix = "__Host-" if secure_cookies else ""
 
     return {
         "APP_ENV": app_env,
@@ -135,17 +141,28 @@ def build_config(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # Sessions: server-side, in the SQL store by default.
         "SESSION_STORE": (env_text("SESSION_STORE") or "sql").strip().lower(),
-        "SESSION_COOKIE_NAME": "lab_session",
+        # Over https the names carry the __Host- prefix: the browser then accepts them only if
+        # Secure, for the whole site (Path=/) and for this host alone (no Domain), so that no
+        # subdomain or plain-http page can plant or overwrite them.
+        "SESSION_COOKIE_NAME": f"{host_prefix}lab_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_SECURE": secure_cookies,
         # Before sign-in there is no server-side session: the CSRF token of the forms lives in
         # this signed cookie instead (see app/session_auth/store.py).
-        "PRE_LOGIN_COOKIE_NAME": "lab_csrf",
+        "PRE_LOGIN_COOKIE_NAME": f"{host_prefix}lab_csrf",
         "PERMANENT_SESSION_LIFETIME": timedelta(
             minutes=_env_int("SESSION_LIFETIME_MINUTES", 8 * 60, minimum=1, unit="minutes")
         ),
         "REDIS_URL": env_text("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # Off only for a provider whose TLS certificate cannot be checked (Heroku Redis).
+        "REDIS_TLS_VERIFY": _env_bool("REDIS_TLS_VERIFY", True),
+        # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host/-Port: 0 when
+        # clients reach the app directly, 1 behind a PaaS router or one nginx. The app believes
+        # those headers from exactly that many hops, never more (app/proxies.py).
+        "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0, minimum=0, unit="proxies"),
+        # What X-Served-By and the pages call this instance (app/served_by.py).
+        "INSTANCE_NAME": (env_text("INSTANCE_NAME") or "").strip()[:64] or socket.gethostname(),
         # Refreshing on every request turns each read into a write. Expiry slides instead at most
         # once per interval; see app/session_auth/store.py.
         "SESSION_REFRESH_EACH_REQUEST": False,

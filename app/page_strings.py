@@ -350,4 +350,28 @@ def page_strings() -> dict:
             "· a call to /jwt/api/check with your token, refused at {step}"
         ),
         "home.jwt.unreachable": _("The API could not be reached to measure your token."),
+        # The multi-instance lab (/lab/scale).
+        "scale.sending": _("Sending…"),
+        "scale.row": _("{served_by}: {verdict}"),
+        "scale.unknown_instance": _("an instance that did not say which"),
+        "scale.session.found": _("found your session ({username})"),
+        "scale.session.unknown": _("does not know your session"),
+        "scale.session.unchecked": _("could not reach its session store"),
+        "scale.session.malformed": _("ignored a malformed session cookie"),
+        "scale.session.none": _("received no session cookie"),
+        "scale.jwt.valid": _("accepted your token ({username})"),
+        "scale.jwt.refused": _("refused your token: {reason}"),
+        "scale.jwt.none": _("no token: this browser holds none"),
+        "scale.jwt.gone": _("received no token: the cookie holding it has expired"),
+        "scale.failed": _("no answer ({status})"),
+        "scale.unreachable": _("the server could not be reached"),
+        "scale.summary": _(
+            "{instances} answered. The session was found in {session}; the token was accepted "
+            "in {jwt}."
+        ),
+        "scale.summary.no_token": _(
+            "{instances} answered. The session was found in {session}; there was no token to send."
+        ),
+        "count.instances": plural("{n} instance", "{n} instances"),
+        "count.of_requests": plural("{n} of {total} request", "{n} of {total} requests"),
     }

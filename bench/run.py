@@ -14,9 +14,11 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,6 +35,8 @@ from harness.servers import (
 
 TARGETS = {
     "jwt / bare": 0.90,
+    # Issue 12: a stalled Redis must leave JWT at least half its throughput.
+    "jwt, redis stalled / redis answering": 0.50,
     "session (sqlite) / jwt": 0.70,
     "session (redis) / jwt": 0.75,
 }
@@ -56,11 +60,12 @@ def to_ms(value: str) -> float:
 
 
 def run_wrk(name: str, url: str, header: str | None, seconds: int, connections: int) -> Result:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
-    if header:
-        command += ["-H", header]
     output = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+        wrk_command(url, header, seconds, connections),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
     ).stdout
     return parse_wrk_output(name, url.split("/", 3)[-1], output)
 
@@ -76,6 +81,79 @@ def parse_wrk_output(name: str, path: str, output: str) -> Result:
     if socket_errors:  # "connect 3, read 0, write 2, timeout 57": every kind counts
         errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
     return Result(name, path, rps, p50, p99, errors)
+
+
+def wrk_command(url: str, header: str | None, seconds: int, connections: int) -> list[str]:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    return [*command, *(["-H", header] if header else []), url]
+
+
+def run_wrk_together(jobs: list[tuple], seconds: int, connections: int) -> list[Result]:
+    """Several wrk runs at once, against one server: (name, url, header) each."""
+    processes = [
+        subprocess.Popen(
+            wrk_command(url, header, seconds, connections), stdout=subprocess.PIPE, text=True
+        )
+        for _, url, header in jobs
+    ]
+    outputs = [process.communicate(timeout=seconds + 60)[0] for process in processes]
+    return [
+        parse_wrk_output(name, url.split("/", 3)[-1], output)
+        for (name, url, _), output in zip(jobs, outputs, strict=True)
+    ]
+
+
+def measure_stalled_redis(env: dict, redis: RedisServer, args: argparse.Namespace) -> dict:
+    """JWT throughput with session load beside it, Redis answering and then stopped (SIGSTOP).
+
+    Each round runs both loads together twice: once with Redis answering, once with Redis
+    stalled; the session answers of the stalled half are 503s by design, and their p99 shows
+    how fast they fail (app/redis_client.py: 250 ms per command, then a circuit breaker).
+    """
+    from app.redis_client import OPEN_SECONDS
+
+    server = GunicornServer({**env, "SESSION_STORE": "redis", "REDIS_URL": redis.url}, args.workers)
+    half = max(1, args.connections // 2)
+    try:
+        cookie = sign_in_over_http(server.url)
+        token = access_token_over_http(server.url)
+        jobs = [
+            ("jwt", f"{server.url}/jwt/api/me", f"Authorization: Bearer {token}"),
+            ("session", f"{server.url}/session/api/me", f"Cookie: {cookie}"),
+        ]
+        run_wrk_together(jobs, 2, half)  # warm up
+        rounds = {"up": [], "stalled": []}
+        for _ in range(max(3, args.rounds // 2)):
+            rounds["up"].append(run_wrk_together(jobs, args.seconds, half))
+            os.kill(redis.process.pid, signal.SIGSTOP)
+            try:
+                rounds["stalled"].append(run_wrk_together(jobs, args.seconds, half))
+            finally:
+                os.kill(redis.process.pid, signal.SIGCONT)
+            time.sleep(OPEN_SECONDS + 1)  # the circuit closes again
+    finally:
+        server.stop()
+    ratio = sorted(
+        stalled[0].requests_per_second / up[0].requests_per_second
+        for up, stalled in zip(rounds["up"], rounds["stalled"], strict=True)
+    )[len(rounds["up"]) // 2]
+    jwt_up = median_result([up[0] for up in rounds["up"]])
+    jwt_stalled = median_result([stalled[0] for stalled in rounds["stalled"]])
+    session_stalled = median_result([stalled[1] for stalled in rounds["stalled"]])
+    print("Redis stalled (SIGSTOP), JWT and session load together:")
+    print(f"  jwt, redis answering {jwt_up.requests_per_second:>7.0f} req/s")
+    print(f"  jwt, redis stalled   {jwt_stalled.requests_per_second:>7.0f} req/s")
+    print(
+        f"  session, stalled     {session_stalled.requests_per_second:>7.0f} answers/s (503)"
+        f"  p50 {session_stalled.p50_ms:.2f} ms  p99 {session_stalled.p99_ms:.2f} ms",
+        flush=True,
+    )
+    jwt_errors = sum(r[0].errors for runs in rounds.values() for r in runs)
+    return {
+        "ratio": ratio,
+        "jwt_errors": jwt_errors,
+        "session_stalled_p99_ms": session_stalled.p99_ms,
+    }
 
 
 def measure(base: str, args: argparse.Namespace, rows: list[tuple]) -> dict[str, list[Result]]:
@@ -153,8 +231,8 @@ def main() -> int:
 
     print(f"Machine: {machine()}")
     print(
-        f"gunicorn {args.workers} sync workers, wrk {args.connections} connections, "
-        f"{args.seconds}s per endpoint\n"
+        f"gunicorn {args.workers} gthread workers (gunicorn.conf.py), "
+        f"wrk {args.connections} connections, {args.seconds}s per endpoint\n"
     )
     results: dict[str, dict[str, list[Result]]] = {}
     with tempfile.TemporaryDirectory() as workdir:
@@ -207,6 +285,8 @@ def main() -> int:
                     )
                 finally:
                     server.stop()
+            if redis:
+                stalled = measure_stalled_redis(env, redis, args)
         finally:
             if redis:
                 redis.stop()
@@ -227,6 +307,9 @@ def main() -> int:
             ratios[f"session ({store}) / jwt"] = ratio(store, f"session ({store})", "jwt")
             ratios[f"jwt checked ({store}) / jwt"] = ratio(store, "jwt checked", "jwt")
     failed = sum(r.errors for rows in results.values() for runs in rows.values() for r in runs)
+    if redis:
+        ratios["jwt, redis stalled / redis answering"] = stalled["ratio"]
+        failed += stalled["jwt_errors"]  # the stalled half's session 503s are the point
     print("\n| ratio | measured | target | |")
     print("|---|---|---|---|")
     for name, value in ratios.items():

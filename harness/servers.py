@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import closing
 from pathlib import Path
@@ -84,43 +85,122 @@ class RedisServer:
 
 
 class GunicornServer:
-    """The app under gunicorn, as `make run` serves it, with its own environment."""
+    """The app under gunicorn, as `make run` serves it (gunicorn.conf.py), with its own
+    environment."""
 
-    def __init__(self, env: dict, workers: int = 2) -> None:
+    def __init__(self, env: dict, workers: int = 2, extra_args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config",
+                "gunicorn.conf.py",
                 "--workers",
                 str(workers),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--log-level",
                 "warning",
+                *extra_args,
                 "wsgi:app",
             ],
             cwd=PROJECT_ROOT,
             env=env,
-            stdout=subprocess.PIPE,
+            # A file, not a pipe: nobody reads a pipe while the server runs, and once its buffer
+            # is full every worker that logs a line would block.
+            stdout=self.log,
             stderr=subprocess.STDOUT,
-            text=True,
         )
         try:
             wait_for_port(self.port, timeout=30)
         except TimeoutError:
             self.process.kill()
-            raise RuntimeError(f"gunicorn did not start: {self.process.stdout.read()}") from None
+            self.process.wait()
+            raise RuntimeError(f"gunicorn did not start: {self.output()}") from None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
     def stop(self) -> str:
         self.process.terminate()
-        output, _ = self.process.communicate(timeout=20)
+        self.process.wait(timeout=20)
+        output = self.output()
+        self.log.close()
         return output
+
+
+NGINX_TEMPLATE = PROJECT_ROOT / "harness" / "nginx.conf.template"
+NGINX_TEMP_FOLDERS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+
+
+class NginxServer:
+    """Debian's nginx on a loopback port, handing requests in turn to `upstreams` (host:port).
+
+    `proto` is what nginx tells the app in X-Forwarded-Proto: `$scheme` (http here), or
+    "https" to stand in for a platform's router that ends TLS.
+    """
+
+    def __init__(
+        self,
+        binary: str,
+        workdir: Path,
+        upstreams: list[str],
+        *,
+        port: int | None = None,
+        proto: str = "$scheme",
+    ) -> None:
+        self.port = port or free_port()
+        self.root = workdir / f"nginx-{self.port}"
+        self.root.mkdir(parents=True, exist_ok=True)
+        for name in NGINX_TEMP_FOLDERS:
+            folder = self.root / name
+            folder.mkdir(exist_ok=True)
+            folder.chmod(0o777)  # nginx's workers drop root for an unprivileged user
+        servers = "\n".join(f"        server {address};" for address in upstreams)
+        config = (
+            NGINX_TEMPLATE.read_text()
+            .replace("@ROOT@", str(self.root))
+            .replace("@PORT@", str(self.port))
+            .replace("@PROTO@", proto)
+            .replace("@UPSTREAMS@", servers)
+        )
+        self.config = self.root / "nginx.conf"
+        self.config.write_text(config)
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "-p",
+                str(self.root),
+                "-e",
+                str(self.root / "error.log"),
+                "-c",
+                str(self.config),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            wait_for_port(self.port, timeout=15)
+        except TimeoutError:
+            self.process.kill()
+            raise RuntimeError(f"nginx did not start: {self.process.stderr.read()}") from None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 def app_environment(workdir: Path, **extra: str) -> dict:

@@ -36,7 +36,7 @@ TECHNICAL = {
     "ok", "http", "https", "post", "get", "delete", "utc", "alice", "bob",
     "wonderland", "builder", "fetch", "ttl", "kib", "www", "authenticate", "ms",
     "pid", "flask-login", "flask-session", "header", "payload",
-    "signature",
+    "signature", "nginx", "x-served-by",
     # SQL the trace quotes: the one statement of the data step, on the notes table.
     "select", "notes",
 }  # fmt: skip
@@ -54,6 +54,8 @@ PAGES = [
     ("/jwt/login", None),
     ("/jwt/profile", None),
     ("/account/signup", None),
+    ("/lab/scale", None),
+    ("/lab/scale", "session"),
     ("/no/such/page", None),
 ]
 

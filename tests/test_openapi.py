@@ -31,7 +31,7 @@ from harness.servers import free_port
 from tests.helpers import forge, good_claims, tampered
 
 DOCUMENT = build_openapi_document()  # outside any app or request context, as the module promises
-API_PREFIXES = ("/jwt/api/", "/session/api/", "/inspect/api/")
+API_PREFIXES = ("/jwt/api/", "/session/api/", "/inspect/api/", "/lab/scale/api/")
 UNDOCUMENTED_METHODS = {"HEAD", "OPTIONS"}  # answered by Flask itself for every route
 CREDENTIALS = {"username": "alice", "password": DEMO_PASSWORDS["alice"]}
 FETCH = {"X-Requested-With": "fetch"}
@@ -716,6 +716,23 @@ def inspect_with_a_session_and_a_bearer_token(lab):
 def inspect_with_a_refused_token_and_an_unknown_session(lab):
     lab.client.set_cookie(SESSION_COOKIE, UNKNOWN_SESSION_ID)
     return lab.client.get("/inspect/api/request", headers=bearer("not.a.token"))
+
+
+@case("GET", "/lab/scale/api/probe", 200)
+def probe_with_nothing(lab):
+    return lab.client.get("/lab/scale/api/probe")
+
+
+@case("GET", "/lab/scale/api/probe", 200)
+def probe_with_a_session(lab):
+    SessionActions(lab.client).login()
+    return lab.client.get("/lab/scale/api/probe")
+
+
+@case("GET", "/lab/scale/api/probe", 200)
+def probe_with_an_unknown_session(lab):
+    lab.client.set_cookie(SESSION_COOKIE, UNKNOWN_SESSION_ID)
+    return lab.client.get("/lab/scale/api/probe")
 
 
 @case("GET", "/api/openapi.json", 200)

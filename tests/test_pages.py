@@ -163,7 +163,13 @@ def test_signup_shows_clear_per_field_errors(app, client, fields, message):
 def test_healthz_makes_a_real_database_round_trip(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json()["status"] == "ok"
+    assert response.get_json() == {"status": "ok", "database": "ok", "session_store": "ok"}
+
+
+def test_healthz_reports_a_memory_store_as_up(make_app):
+    response = make_app(SESSION_STORE="memory").test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["session_store"] == "ok"
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path, monkeypatch):
@@ -281,6 +287,8 @@ def test_healthz_is_503_when_the_database_file_is_empty(tmp_path, monkeypatch):
     assert response.get_json() == {
         "status": "unavailable",
         "database": "no schema: run `flask db upgrade`",
+        # The sessions live in that database: they are down with it.
+        "session_store": "no schema: run `flask db upgrade`",
     }
 
 

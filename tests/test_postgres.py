@@ -64,7 +64,11 @@ def test_migrations_build_the_schema_on_postgres(migrated_url):
 
 def test_app_uses_psycopg_on_postgres(pg_app):
     assert pg_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
-    assert pg_app.test_client().get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+    assert pg_app.test_client().get("/healthz").get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "session_store": "ok",
+    }
 
 
 def test_session_scheme_on_postgres(pg_app, sql_counter_factory):

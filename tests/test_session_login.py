@@ -62,7 +62,11 @@ def test_cookie_is_secure_in_production(app_config, tmp_path, monkeypatch):
         base_url="https://localhost", headers={"Referer": "https://localhost/session/login"}
     )
     assert response.status_code == 302
-    assert "Secure" in set_cookie_header(response)
+    # Over https the name carries the __Host- prefix: Secure, Path=/ and no Domain, or the
+    # browser refuses it.
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-lab_session"
+    header = set_cookie_header(response, "__Host-lab_session")
+    assert "; Secure" in header and "; Path=/" in header and "Domain" not in header
 
 
 def test_login_stores_the_session_server_side_and_the_cookie_holds_only_its_id(app, session_auth):

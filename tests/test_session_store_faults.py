@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import SessionRecord
+from app.redis_client import FAILURES_TO_OPEN
 from harness.actions import SESSION_COOKIE, JwtActions, SessionActions, csrf_token_from
 from harness.servers import RedisServer, free_port
 from tests.availability import require_binary
@@ -194,9 +195,13 @@ def test_a_store_outage_logs_one_line_per_failure_and_no_traceback(make_app, cap
     client.set_cookie(SESSION_COOKIE, "A" * 43)
     for _ in range(20):
         assert client.get("/session/api/me").status_code == 503
+    # One line per real failure until the circuit opens, one line for its opening, and none
+    # for the requests it then refused without asking Redis.
     lines = [r for r in caplog.records if "session store unavailable" in r.getMessage()]
-    assert len(lines) == 20
-    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in lines)
+    assert len(lines) == FAILURES_TO_OPEN
+    opened = [r for r in caplog.records if "failing fast" in r.getMessage()]
+    assert len(opened) == 1
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in lines + opened)
     assert "Connection refused" in lines[0].getMessage()
 
 

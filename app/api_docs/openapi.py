@@ -423,6 +423,12 @@ HEADERS = {
             r'app;desc="total in app";dur=[0-9]+\.[0-9]{3}$',
         },
     },
+    "ServedBy": {
+        "description": "The instance (INSTANCE_NAME, else the host name) and worker process that "
+        "answered: on every response.",
+        "required": True,
+        "schema": {"type": "string", "pattern": r"^[^/]{1,64}/[0-9]+$"},
+    },
     "NoStore": {
         "description": "API answers show identities and tokens: nothing may cache them.",
         "required": True,
@@ -553,6 +559,7 @@ def answer(description: str, schema: dict, headers: dict | None = None, **extens
         "headers": {
             "Server-Timing": ref("ServerTiming", "headers"),
             "Cache-Control": ref("NoStore", "headers"),
+            "X-Served-By": ref("ServedBy", "headers"),
             **(headers or {}),
         },
         "content": {JSON: {"schema": schema}},
@@ -852,6 +859,43 @@ INSPECT_PATHS = {
     },
 }
 
+SCALE_SCHEMAS = {
+    "ScaleProbe": closed(
+        {
+            "served_by": {"type": "string", "description": "The same as X-Served-By."},
+            "session_store": {"enum": STORES},
+            "session_store_name": TEXT,
+            "session_store_shared": {
+                "type": "boolean",
+                "description": "Whether every instance and worker reads the same sessions.",
+            },
+            "session": closed(
+                {
+                    "cookie": {"enum": ["none", "malformed", "unchecked", "unknown", "found"]},
+                    "username": {"type": ["string", "null"]},
+                },
+                description="What this instance made of the session cookie: `unknown` when it "
+                "has no such session (another instance's memory holds it), `unchecked` when its "
+                "store did not answer.",
+            ),
+        }
+    ),
+}
+
+SCALE_PATHS = {
+    "/lab/scale/api/probe": {
+        "get": {
+            "operationId": "scaleProbe",
+            "tags": ["scale"],
+            "summary": "Which instance answered, and whether it found this browser's session.",
+            "security": [{}, {"sessionCookie": []}],
+            "responses": responses(
+                answer("Always 200: an unknown session is a finding.", ref("ScaleProbe"))
+            ),
+        }
+    },
+}
+
 DOCUMENT_PATH = {
     "/api/openapi.json": {
         "get": {
@@ -864,6 +908,7 @@ DOCUMENT_PATH = {
                     "headers": {
                         "Server-Timing": ref("ServerTiming", "headers"),
                         "Cache-Control": ref("PublicCache", "headers"),
+                        "X-Served-By": ref("ServedBy", "headers"),
                     },
                     "content": {JSON: {"schema": {"type": "object", "required": ["openapi"]}}},
                 }
@@ -883,15 +928,23 @@ def build_openapi_document() -> dict:
                 {"name": "jwt", "description": "JSON Web Tokens: access, refresh, revocation."},
                 {"name": "session", "description": "The server-side session, as JSON."},
                 {"name": "inspect", "description": "What a request carried, both schemes at once."},
+                {"name": "scale", "description": "Several instances: which one answered."},
                 {"name": "docs", "description": "This document."},
             ],
-            "paths": {**JWT_PATHS, **SESSION_PATHS, **INSPECT_PATHS, **DOCUMENT_PATH},
+            "paths": {
+                **JWT_PATHS,
+                **SESSION_PATHS,
+                **INSPECT_PATHS,
+                **SCALE_PATHS,
+                **DOCUMENT_PATH,
+            },
             "components": {
                 "schemas": {
                     **TRACE_SCHEMAS,
                     **USER_SCHEMAS,
                     **TOKEN_SCHEMAS,
                     **INSPECT_SCHEMAS,
+                    **SCALE_SCHEMAS,
                     **ERROR_SCHEMAS,
                 },
                 "responses": RESPONSES,

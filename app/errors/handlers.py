@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
@@ -12,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
 from app.logs import one_line
+from app.redis_client import log_store_failure
 
 # Messages for people, in the page's language; the JSON `error` codes stay English.
 FRIENDLY_MESSAGES = {
@@ -88,7 +91,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RedisError)
     def handle_store_error(error: RedisError) -> Response:
         # Raised inside a view, e.g. while login rotates the session ID in a Redis store.
-        app.logger.error("session store unavailable: %s", one_line(error))
+        log_store_failure(app.logger, logging.ERROR, error)
         return store_unavailable_response()
 
     @app.errorhandler(InternalServerError)

@@ -74,7 +74,7 @@ COMPARISON = (
             _("every instance needs only the signing key; nothing is shared per request"),
         ),
         "see": ("inspect.index", "scaling"),
-        "labs": (),
+        "labs": (("scale.index", "your-requests", _("several instances, request by request")),),
     },
 )
 
@@ -107,18 +107,27 @@ def ping():
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers and holds the schema this code expects; 503 otherwise."""
+    """200 when the database holds the schema this code expects and the session store answers;
+    503 otherwise. `session_store` is the database's own state when sessions live there."""
+    database = _database_health()
+    store = current_app.session_interface.health()
+    session_store = database if store is None else store
+    healthy = database == "ok" and session_store == "ok"
+    return jsonify(
+        status="ok" if healthy else "unavailable", database=database, session_store=session_store
+    ), (200 if healthy else 503)
+
+
+def _database_health() -> str:
     expected = current_app.extensions["lab_schema_heads"]
     try:
         found = set(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars())
     except SQLAlchemyError:
         db.session.rollback()
-        return jsonify(status="unavailable", database=_why_no_schema()), 503
+        return _why_no_schema()
     if found != expected:
-        return jsonify(
-            status="unavailable", database="schema out of date: run `flask db upgrade`"
-        ), 503
-    return jsonify(status="ok", database="ok")
+        return "schema out of date: run `flask db upgrade`"
+    return "ok"
 
 
 def _why_no_schema() -> str:

@@ -19,6 +19,7 @@ On top of that contract, `LabSessionInterface` adds what the site teaches:
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -44,8 +45,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.config import ConfigurationError
 from app.extensions import db
 from app.hot_reads import HotRead
-from app.logs import one_line
 from app.models import SessionRecord
+from app.redis_client import log_store_failure, redis_health
 from app.sessionless import is_sessionless
 from app.tracing import current_trace, store_call, store_label, store_name
 
@@ -152,6 +153,11 @@ class LabSessionInterface(ServerSideSessionInterface):
         super().__init__(app, **options)
         self.pre_login = PreLoginCookie()
 
+    def health(self) -> str | None:
+        """For /healthz: "ok", or in a few words why the store cannot be used; None when the
+        store is the database's, whose health /healthz reports already."""
+        return None
+
     def init_app(self, app: Flask) -> None:
         app.session_interface = self
         # Registered after the tracing hook, so it runs before it: the trace counts the write.
@@ -178,7 +184,7 @@ class LabSessionInterface(ServerSideSessionInterface):
         try:
             record = self.load_session_record(raw)
         except STORE_ERRORS as exc:
-            app.logger.warning("session store unavailable: %s", one_line(exc))
+            log_store_failure(app.logger, logging.WARNING, exc)
             db.session.rollback()
             looked_up, down = _("Session looked up in the store"), _("store down")
             trace.add("store_lookup", looked_up, detail=down, failed=True)
@@ -317,7 +323,9 @@ class LabSessionInterface(ServerSideSessionInterface):
             self._write_record(lifetime, current, self._get_store_id(current.sid))
         except STORE_ERRORS as exc:
             # The page is right as it is; the record keeps its old expiry. Say so, in one line.
-            current_app.logger.warning("session store write failed: %s", one_line(exc))
+            log_store_failure(
+                current_app.logger, logging.WARNING, exc, "session store write failed"
+            )
             db.session.rollback()
             return response
         current.cookie_due = True
@@ -485,6 +493,9 @@ class RedisSessionStore(LabSessionInterface, RedisSessionInterface):
 
     store_kind = "redis"
 
+    def health(self) -> str:
+        return redis_health(self.client)
+
     def _retrieve_session_data(self, store_id: str) -> dict | None:
         raw = self.client.get(store_id)
         return None if raw is None else decode_record(raw)
@@ -505,6 +516,9 @@ class MemorySessionStore(LabSessionInterface, CacheLibSessionInterface):
 
     store_kind = "memory"
     shared = False
+
+    def health(self) -> str:
+        return "ok"
 
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
         if session.stored and not self.cache.has(store_id):

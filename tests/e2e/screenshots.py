@@ -12,6 +12,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from harness.actions import DEMO_PASSWORDS
+from harness.cluster import start_cluster
+from harness.servers import find_binary
 from tests.e2e.conftest import jwt_login, plant_token, session_login
 from tests.e2e.server import CHROMIUM_ARGS, find_chromium, start_live_server
 from tests.helpers import tampered
@@ -25,6 +28,7 @@ KOREAN_PAGES = (
     "jwt-profile-refused",
     "jwt-profile-replayed",
     "inspect-both",
+    "scale",
 )
 # (file name, path, state: None, "session", "jwt", "both", "tampered", "signed out", "cookie",
 # "replayed" or "session replayed")
@@ -43,6 +47,7 @@ PAGES = [
     ("inspect-both", "/inspect", "both"),
     ("inspect-neither", "/inspect", None),
     ("inspect-refused", "/inspect", "tampered"),
+    ("scale", "/lab/scale", "scale"),
     ("signup", "/account/signup", None),
     ("not-found", "/no/such/page", None),
 ]
@@ -79,9 +84,9 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                     locale="ko-KR" if language == "ko" else "en-US",
                 )
                 page = context.new_page()
-                if state in ("session", "both", "session replayed"):
+                if state in ("session", "both", "session replayed", "scale"):
                     session_login(page, server.url, language=language)
-                if state in ("jwt", "both", "tampered", "signed out", "replayed"):
+                if state in ("jwt", "both", "tampered", "signed out", "replayed", "scale"):
                     jwt_login(page, server.url, language=language)
                 if state == "cookie":
                     jwt_login(page, server.url, language=language, storage="cookie")
@@ -98,15 +103,52 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                     page.wait_for_url(f"{server.url}{path}")
                 else:
                     page.goto(f"{server.url}{path}")
+                if state == "scale":
+                    send_scale_requests(page)
                 page.wait_for_load_state("networkidle")
                 suffix = "-ko" if language == "ko" else ""
                 target = out_dir / f"{name}{suffix}-{tag}.png"
                 page.screenshot(path=target, full_page=True)
                 saved.append(target)
                 context.close()
+            saved += cluster_screenshots(browser, Path(workdir), out_dir)
         finally:
             browser.close()
             server.stop()
+    return saved
+
+
+def send_scale_requests(page) -> None:
+    page.locator("[data-probe]").click()
+    page.wait_for_function(
+        "document.querySelector('[data-probe-summary]').textContent.match(/[0-9]/)"
+    )
+
+
+def cluster_screenshots(browser, workdir: Path, out_dir: Path) -> list[Path]:
+    """/lab/scale on `make cluster SETUP=memory`: one instance knows the visitor, one does not."""
+    if find_binary("nginx") is None:
+        print("nginx is not installed: no screenshot of the memory cluster", file=sys.stderr)
+        return []
+    cluster = start_cluster("memory", workdir / "cluster")
+    saved = []
+    try:
+        for tag, (width, height) in VIEWPORTS.items():
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            page.goto(f"{cluster.url}/session/login")
+            page.get_by_label("Username").fill("alice")
+            page.get_by_label("Password").fill(DEMO_PASSWORDS["alice"])
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            page.wait_for_load_state()
+            page.goto(f"{cluster.url}/lab/scale")
+            send_scale_requests(page)
+            target = out_dir / f"scale-cluster-memory-{tag}.png"
+            page.screenshot(path=target, full_page=True)
+            saved.append(target)
+            context.close()
+    finally:
+        cluster.stop()
     return saved
 
 

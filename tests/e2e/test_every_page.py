@@ -32,6 +32,8 @@ PAGES = [
     ("/", "refused"),
     ("/session/logout", "session"),
     ("/account/signup", None),
+    ("/lab/scale", None),
+    ("/lab/scale", "both"),
     ("/no/such/page", None),
 ]
 
@@ -98,7 +100,14 @@ def test_pages_fit_the_screen_without_sideways_scrolling(page, base, width):
     page.set_viewport_size({"width": width, "height": 844})
     session_login(page, base)
     jwt_login(page, base)
-    for path in ("/", "/session/profile", "/jwt/profile", "/inspect", "/account/signup"):
+    for path in (
+        "/",
+        "/session/profile",
+        "/jwt/profile",
+        "/inspect",
+        "/account/signup",
+        "/lab/scale",
+    ):
         page.goto(f"{base}{path}")
         page.wait_for_load_state("networkidle")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -1,0 +1,36 @@
+"""How gunicorn serves the site, everywhere: `make run`, `make cluster`, the Procfile, the
+Dockerfile, the benchmark and the tests all start `gunicorn --config gunicorn.conf.py wsgi:app`.
+
+Threaded workers (gthread). A sync worker serves one connection at a time, from its first byte
+to its last, so a client that announces a body and sends it a byte at a time holds the whole
+worker (an attack on this site once froze it with two such clients). In a gthread worker a slow
+body holds one thread, not the worker. The kernel may hand all the slow connections to the same
+worker, so each worker has threads enough for several: with the defaults below a worker stalls
+only once eight slow bodies hold all of its threads at once (tests/test_resilience.py sends
+four, and checks that the site keeps answering). A buffering proxy in
+front (nginx in `make cluster`, a platform's router that buffers) receives whole requests
+before the app sees them, which is the full defence; the threads are the app's own.
+
+The address: `$PORT` on every interface when the platform sets it (gunicorn's own rule), else
+`--bind` on the command line (`make run` binds 127.0.0.1:5000). Workers: `WEB_CONCURRENCY`
+when the platform sets it, else 2. Threads per worker: `GUNICORN_THREADS`, else 8.
+"""
+
+import os
+
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+threads = int(os.environ.get("GUNICORN_THREADS") or 8)
+
+# A request the app takes longer than this over kills its worker; every page answers in
+# milliseconds, and a store that does not answer gives up after a quarter of a second.
+timeout = 30
+graceful_timeout = 10
+# Idle keep-alive connections wait in the worker's main loop, not in a thread.
+keepalive = 5
+
+# Which proxy headers to believe is the app's decision alone (PROXY_FIX_HOPS, see
+# app/proxies.py), so gunicorn applies none of them itself: otherwise a request from loopback
+# could claim https without the app being told to trust anything.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
