@@ -16,7 +16,13 @@ from sqlalchemy.engine import Engine
 from app.accounts.cli import register_commands as register_account_commands
 from app.accounts.routes import bp as accounts_bp
 from app.api_docs.routes import bp as api_docs_bp
-from app.config import build_config, check_durations, check_keys, instance_path_from_environment
+from app.config import (
+    build_config,
+    check_cookie_prefixes,
+    check_durations,
+    check_keys,
+    instance_path_from_environment,
+)
 from app.display import format_duration, utc_time
 from app.errors.handlers import register_error_handlers
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -77,6 +83,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
     check_durations(app.config)
+    check_cookie_prefixes(app.config)
     app.json.sort_keys = False  # JSON keys in the order the code writes them
     check_keys(app.config, app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

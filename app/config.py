@@ -7,6 +7,7 @@ Development needs nothing installed: a SQLite file and two random keys kept in t
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import time
@@ -122,6 +123,38 @@ def load_or_create_instance_key(instance_path: str, name: str) -> str:
     return key
 
 
+INSTANCE_NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def instance_name() -> str:
+    """INSTANCE_NAME, else the host name: plain ASCII, since it goes into a response header."""
+    raw = (env_text("INSTANCE_NAME") or "").strip()
+    if raw:
+        if not INSTANCE_NAME_PATTERN.fullmatch(raw):
+            raise ConfigurationError(
+                "INSTANCE_NAME must be 1 to 64 letters, digits, dots, dashes or underscores "
+                f"(it goes into the X-Served-By header), got {raw!r}"
+            )
+        return raw
+    return re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())[:64] or "app"
+
+
+def check_cookie_prefixes(config: dict) -> None:
+    """A __Host- cookie that is not Secure, not for Path=/ or has a Domain is thrown away by
+    the browser without a word: refuse to start instead."""
+    for name in ("SESSION_COOKIE_NAME", "PRE_LOGIN_COOKIE_NAME"):
+        if not str(config[name]).startswith("__Host-"):
+            continue
+        if (
+            not config["SESSION_COOKIE_SECURE"]
+            or config.get("SESSION_COOKIE_DOMAIN")
+            or (config.get("SESSION_COOKIE_PATH") or config.get("APPLICATION_ROOT") or "/") != "/"
+        ):
+            raise ConfigurationError(
+                f"{name} {config[name]!r} needs SESSION_COOKIE_SECURE, Path=/ and no Domain"
+            )
+
+
 def build_config(instance_path: str) -> dict:
     """Return the settings read from the environment, with development defaults."""
     app_env = (env_text("APP_ENV") or "development").strip().lower()
@@ -162,7 +195,7 @@ def build_config(instance_path: str) -> dict:
         # those headers from exactly that many hops, never more (app/proxies.py).
         "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0, minimum=0, unit="proxies"),
         # What X-Served-By and the pages call this instance (app/served_by.py).
-        "INSTANCE_NAME": (env_text("INSTANCE_NAME") or "").strip()[:64] or socket.gethostname(),
+        "INSTANCE_NAME": instance_name(),
         # Refreshing on every request turns each read into a write. Expiry slides instead at most
         # once per interval; see app/session_auth/store.py.
         "SESSION_REFRESH_EACH_REQUEST": False,

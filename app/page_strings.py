@@ -352,7 +352,6 @@ def page_strings() -> dict:
         "home.jwt.unreachable": _("The API could not be reached to measure your token."),
         # The multi-instance lab (/lab/scale).
         "scale.sending": _("Sending…"),
-        "scale.row": _("{served_by}: {verdict}"),
         "scale.unknown_instance": _("an instance that did not say which"),
         "scale.session.found": _("found your session ({username})"),
         "scale.session.unknown": _("does not know your session"),

@@ -9,17 +9,25 @@ would hold a worker thread that long, and enough of them stall the whole site, J
 - connecting and each command give up after TIMEOUT_SECONDS (0.25 s), with no retry;
 - after FAILURES_TO_OPEN failures in a row the circuit opens: for OPEN_SECONDS every command
   fails at once, without touching the network, and session requests answer 503 in about a
-  millisecond; then one request tries Redis again, and its success closes the circuit.
-A session request therefore answers within TIMEOUT_SECONDS (plus the request's own work), or
-at once while the circuit is open. The breaker is the `circuitbreaker` package's; its state is
-per process, which is what a worker needs to protect itself.
+  millisecond; then a single request tries Redis again (the others keep failing fast) and its
+  success closes the circuit, its failure opens it again.
+A session request sends Redis one command to read the session (a sign-in or a sign-out, two or
+three), so it answers within TIMEOUT_SECONDS per command it sends, plus its own work, or at once
+while the circuit is open.
+
+The breaker is written here, small, because neither library at hand fits a threaded worker:
+pybreaker holds its lock across the call itself, so every Redis command of a process would wait
+for the one before it; circuitbreaker keeps its count without a lock and, once the open period
+ends, lets every waiting request try Redis at once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 
-from circuitbreaker import CircuitBreaker
 from flask import Flask
 from redis import Redis
 from redis.backoff import NoBackoff
@@ -41,41 +49,102 @@ class CircuitOpen(RedisConnectionError):
     """Redis failed repeatedly just now, so it was not asked: a RedisError like any other."""
 
 
+class CircuitBreaker:
+    """Closed, open after `failures_to_open` failures in a row, then one trial at a time.
+
+    Thread-safe; the lock is held only to read and change the state, never during a call.
+    """
+
+    def __init__(
+        self,
+        failures_to_open: int = FAILURES_TO_OPEN,
+        open_seconds: float = OPEN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.failures_to_open = failures_to_open
+        self.open_seconds = open_seconds
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trial_running = False
+
+    @property
+    def is_open(self) -> bool:
+        with self._lock:
+            return self._opened_at is not None
+
+    def before_call(self) -> bool:
+        """Raise CircuitOpen, or let the call go; returns whether it is the one trial call."""
+        with self._lock:
+            if self._opened_at is None:
+                return False
+            waited = self.clock() - self._opened_at
+            if waited < self.open_seconds or self._trial_running:
+                raise CircuitOpen(
+                    f"Redis failed {self.failures_to_open} times in a row; not asked again "
+                    f"for {self.open_seconds:g} s"
+                )
+            self._trial_running = True
+            return True
+
+    def succeeded(self, trial: bool) -> None:
+        with self._lock:
+            if trial:
+                self._trial_running = False
+            self._failures = 0
+            self._opened_at = None
+
+    def abandoned(self, trial: bool) -> None:
+        if trial:
+            with self._lock:
+                self._trial_running = False
+
+    def failed(self, trial: bool) -> bool:
+        """Count a failure; returns True when this failure opened the circuit."""
+        with self._lock:
+            if trial:
+                self._trial_running = False
+                self._opened_at = self.clock()  # still down: wait again
+                return False
+            if self._opened_at is not None:
+                return False  # in flight when the circuit opened: already counted as down
+            self._failures += 1
+            if self._failures < self.failures_to_open:
+                return False
+            self._opened_at = self.clock()
+            return True
+
+
 class GuardedRedis(Redis):
     """A Redis client whose every command goes through one circuit breaker."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.breaker = CircuitBreaker(
-            failure_threshold=FAILURES_TO_OPEN,
-            recovery_timeout=OPEN_SECONDS,
-            # Only "Redis did not answer" counts; a wrong command says nothing about Redis.
-            expected_exception=(RedisConnectionError, RedisTimeoutError),
-            name="redis",
-            fallback_function=self._refuse,
-        )
-        self._guarded = self.breaker.decorate(super().execute_command)
+        self.breaker = CircuitBreaker()
 
     def execute_command(self, *args, **options):
+        trial = self.breaker.before_call()
         try:
-            return self._guarded(*args, **options)
-        except CircuitOpen:
-            raise
+            result = super().execute_command(*args, **options)
         except (RedisConnectionError, RedisTimeoutError):
-            if self.breaker.opened:
-                # Said once, when the circuit opens; the requests refused while it stays open
-                # are not logged one by one (see log_store_failure).
+            if self.breaker.failed(trial):
+                # Said once, when the circuit opens; the requests it then refuses are not
+                # logged one by one (see log_store_failure).
                 logger.warning(
                     "Redis failed %d times in a row: failing fast for %d s",
                     FAILURES_TO_OPEN,
                     OPEN_SECONDS,
                 )
             raise
-
-    def _refuse(self, *args, **options):
-        raise CircuitOpen(
-            f"Redis failed {FAILURES_TO_OPEN} times in a row; not asked again for {OPEN_SECONDS} s"
-        )
+        except RedisError:
+            self.breaker.succeeded(trial)  # Redis answered: with an error of the command's own
+            raise
+        except BaseException:
+            self.breaker.abandoned(trial)  # interrupted: it says nothing about Redis
+            raise
+        self.breaker.succeeded(trial)
+        return result
 
 
 def connect_redis(app: Flask) -> GuardedRedis | None:

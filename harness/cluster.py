@@ -78,12 +78,12 @@ def start_cluster(setup: str, workdir: Path, *, port: int | None = None) -> Clus
         env.update(SESSION_STORE="redis", REDIS_URL=redis.url)
     elif setup == "shared":
         notes.append("redis-server is not installed, so the shared store is the SQL database.")
-    prepare_database(env)
     keys = [env["JWT_SECRET_KEY"]] * 2
     if setup == "jwt":
         keys.append(secrets.token_urlsafe(48))  # app-3 signs and verifies with a key of its own
     instances = []
     try:
+        prepare_database(env)
         for number, key in enumerate(keys, start=1):
             named = {**env, "INSTANCE_NAME": f"app-{number}", "JWT_SECRET_KEY": key}
             instances.append(GunicornServer(named, workers=1))

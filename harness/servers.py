@@ -24,9 +24,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 15.0) -> None:
+def port_is_free(port: int) -> bool:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_for_port(
+    port: int, timeout: float = 15.0, process: subprocess.Popen | None = None
+) -> None:
+    """Wait until something listens on the port; give up early if `process` has exited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise TimeoutError(f"the process exited ({process.returncode}) before listening")
         with closing(socket.socket()) as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -115,11 +129,13 @@ class GunicornServer:
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for_port(self.port, timeout=30)
+            wait_for_port(self.port, timeout=30, process=self.process)
         except TimeoutError:
             self.process.kill()
             self.process.wait()
-            raise RuntimeError(f"gunicorn did not start: {self.output()}") from None
+            output = self.output()
+            self.log.close()
+            raise RuntimeError(f"gunicorn did not start: {output}") from None
 
     @property
     def url(self) -> str:
@@ -131,10 +147,15 @@ class GunicornServer:
 
     def stop(self) -> str:
         self.process.terminate()
-        self.process.wait(timeout=20)
-        output = self.output()
-        self.log.close()
-        return output
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        try:
+            return self.output()
+        finally:
+            self.log.close()
 
 
 NGINX_TEMPLATE = PROJECT_ROOT / "harness" / "nginx.conf.template"
@@ -157,6 +178,8 @@ class NginxServer:
         port: int | None = None,
         proto: str = "$scheme",
     ) -> None:
+        if port is not None and not port_is_free(port):
+            raise RuntimeError(f"port {port} is in use: choose another (CLUSTER_PORT=...)")
         self.port = port or free_port()
         self.root = workdir / f"nginx-{self.port}"
         self.root.mkdir(parents=True, exist_ok=True)
@@ -185,14 +208,16 @@ class NginxServer:
                 str(self.config),
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=subprocess.STDOUT,
         )
         try:
-            wait_for_port(self.port, timeout=15)
+            wait_for_port(self.port, timeout=15, process=self.process)
         except TimeoutError:
             self.process.kill()
-            raise RuntimeError(f"nginx did not start: {self.process.stderr.read()}") from None
+            self.process.wait()
+            errors = self.root / "error.log"
+            said = errors.read_text() if errors.exists() else ""
+            raise RuntimeError(f"nginx did not start: {said}") from None
 
     @property
     def url(self) -> str:

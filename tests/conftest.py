@@ -137,3 +137,14 @@ def session_auth(client) -> SessionActions:
 @pytest.fixture
 def jwt_auth(client) -> JwtActions:
     return JwtActions(client)
+
+
+@pytest.fixture
+def cluster(tmp_path, request):
+    """`make cluster`'s setup named by the test's parameter (indirect): instances behind nginx."""
+    from harness.cluster import start_cluster
+
+    require_binary("nginx", "nginx")
+    started = start_cluster(request.param, tmp_path)
+    yield started
+    started.stop()

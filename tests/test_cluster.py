@@ -15,9 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from harness.actions import DEMO_PASSWORDS, SESSION_COOKIE, sign_in_over_http
-from harness.cluster import start_cluster
 from harness.servers import find_binary
-from tests.availability import require_binary
 
 
 def request(url: str, method: str, path: str, headers=None, body: bytes | None = None):
@@ -34,14 +32,6 @@ def request(url: str, method: str, path: str, headers=None, body: bytes | None =
 def instance_of(response) -> str:
     """ "app-2" of "app-2/4711": the instance, whatever its worker."""
     return response.getheader("X-Served-By").split("/")[0]
-
-
-@pytest.fixture
-def cluster(tmp_path, request):
-    require_binary("nginx", "nginx")
-    started = start_cluster(request.param, tmp_path)
-    yield started
-    started.stop()
 
 
 def probe_session(cluster, cookie: str, times: int = 6) -> dict[str, set[str]]:

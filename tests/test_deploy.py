@@ -153,17 +153,19 @@ def rehearsal(tmp_path):
         proxy = NginxServer(nginx, tmp_path, [f"127.0.0.1:{port}"], proto="https")
         yield proxy, release.stdout
     finally:
+        web_log = ""
         if proxy is not None:
             proxy.stop()
         if web is not None:
             web.terminate()
             web.wait(timeout=30)
             log.seek(0)
-            assert "Traceback" not in log.read()
+            web_log = log.read()
             log.close()
         redis.stop()
         postgres.stop()
         shutil.rmtree(pg_dir, ignore_errors=True)
+    assert "Traceback" not in web_log, web_log
 
 
 def test_the_procfile_rehearsed_behind_an_https_proxy(rehearsal):

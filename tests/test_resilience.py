@@ -89,13 +89,17 @@ class Load:
 @pytest.fixture
 def redis_site(tmp_path):
     redis = RedisServer(require_binary("redis-server", "redis-server"), tmp_path)
-    env = app_environment(tmp_path, SESSION_STORE="redis", REDIS_URL=redis.url)
-    prepare_database(env)
-    site = GunicornServer(env, workers=2)
-    yield redis, site
-    os.kill(redis.process.pid, signal.SIGCONT)  # whatever the test did
-    site.stop()
-    redis.stop()
+    try:
+        env = app_environment(tmp_path, SESSION_STORE="redis", REDIS_URL=redis.url)
+        prepare_database(env)
+        site = GunicornServer(env, workers=2)
+        try:
+            yield redis, site
+        finally:
+            site.stop()
+    finally:
+        os.kill(redis.process.pid, signal.SIGCONT)  # whatever the test did
+        redis.stop()
 
 
 def test_a_stalled_redis_fails_session_requests_fast_and_leaves_jwt_its_throughput(redis_site):
@@ -182,16 +186,15 @@ def test_slow_uploads_leave_the_site_answering(sqlite_env):
 
 
 def test_behind_nginx_even_more_slow_uploads_than_threads_reach_no_worker(sqlite_env, tmp_path):
-    site = GunicornServer(sqlite_env, workers=2)
-    proxy = NginxServer(require_binary("nginx", "nginx"), tmp_path, [f"127.0.0.1:{site.port}"])
-    try:
-        with ExitStack() as stack:
-            open_slow_uploads(stack, proxy.port, 20)  # more than the 2 × 8 threads
-            time.sleep(0.5)
-            assert max(healthz_times(proxy.port)) < 1.0
-    finally:
-        proxy.stop()
-        site.stop()
+    nginx = require_binary("nginx", "nginx")
+    with ExitStack() as stack:
+        site = GunicornServer(sqlite_env, workers=2)
+        stack.callback(site.stop)
+        proxy = NginxServer(nginx, tmp_path, [f"127.0.0.1:{site.port}"])
+        stack.callback(proxy.stop)
+        open_slow_uploads(stack, proxy.port, 20)  # more than the 2 × 8 threads
+        time.sleep(0.5)
+        assert max(healthz_times(proxy.port)) < 1.0
 
 
 @pytest.mark.parametrize("store", ["sql", "redis"])
@@ -208,17 +211,16 @@ def test_restarting_the_app_loses_no_session(tmp_path, store):
         JWT_SECRET_KEY="restart-test-jwt-key-long-enough-0123456789ab",
         **extra,
     )
-    prepare_database(env)
-    try:
-        before = GunicornServer(env, workers=1)
-        cookie = {"Cookie": sign_in_over_http(before.url)}
-        assert get(before.port, "/session/api/me", cookie)[0] == 200
-        before.stop()
-        after = GunicornServer(env, workers=1)
-        try:
-            assert get(after.port, "/session/api/me", cookie)[0] == 200
-        finally:
-            after.stop()
-    finally:
+    with ExitStack() as stack:
         if redis is not None:
-            redis.stop()
+            stack.callback(redis.stop)
+        prepare_database(env)
+        before = GunicornServer(env, workers=1)
+        try:
+            cookie = {"Cookie": sign_in_over_http(before.url)}
+            assert get(before.port, "/session/api/me", cookie)[0] == 200
+        finally:
+            before.stop()
+        after = GunicornServer(env, workers=1)
+        stack.callback(after.stop)
+        assert get(after.port, "/session/api/me", cookie)[0] == 200

@@ -535,7 +535,9 @@ SECURITY_SCHEMES = {
         "type": "apiKey",
         "in": "cookie",
         "name": SESSION_COOKIE,
-        "description": "A random session ID, looked up in the session store on each request.",
+        "description": "A random session ID, looked up in the session store on each request. "
+        "Over https the cookie is named `__Host-lab_session`: the browser then accepts it only "
+        "if Secure, for Path=/ and with no Domain.",
     },
     "sessionCsrfHeader": {
         "type": "apiKey",

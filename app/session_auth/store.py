@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -517,13 +518,24 @@ class MemorySessionStore(LabSessionInterface, CacheLibSessionInterface):
     store_kind = "memory"
     shared = False
 
+    def __init__(self, app: Flask, **options: Any) -> None:
+        super().__init__(app, **options)
+        # Threads of one worker share the cache: "still there?" and the write happen under one
+        # lock, and so does a sign-out's delete, so that a delete can never fall in between.
+        self._write_lock = threading.Lock()
+
     def health(self) -> str:
         return "ok"
 
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
-        if session.stored and not self.cache.has(store_id):
-            return  # signed out meanwhile: an update must not bring it back
-        super()._upsert_session(session_lifetime, session, store_id)
+        with self._write_lock:
+            if session.stored and not self.cache.has(store_id):
+                return  # signed out meanwhile: an update must not bring it back
+            super()._upsert_session(session_lifetime, session, store_id)
+
+    def _delete_session(self, store_id: str) -> None:
+        with self._write_lock:
+            super()._delete_session(store_id)
 
 
 def create_session_store(app: Flask, redis_client: Redis | None = None) -> LabSessionInterface:

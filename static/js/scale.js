@@ -91,4 +91,7 @@ async function run() {
   }
 }
 
+// Only this page's script knows whether the browser holds a token: no hint to get one if it does.
+const jwtHint = $("[data-jwt-login-link]");
+if (jwtHint) jwtHint.hidden = tokenStorage() !== null;
 $("[data-probe]")?.addEventListener("click", run);

@@ -8,8 +8,6 @@ import pytest
 from playwright.sync_api import expect
 
 from harness.actions import DEMO_PASSWORDS
-from harness.cluster import start_cluster
-from tests.availability import require_binary
 from tests.e2e.conftest import jwt_login, session_login
 
 
@@ -56,14 +54,6 @@ def test_without_a_token_the_page_says_there_was_none_to_send(page, base):
     expect(page.locator("[data-probe-summary]")).to_have_text(
         "1 instance answered. The session was found in 0 of 6 requests; there was no token to send."
     )
-
-
-@pytest.fixture
-def cluster(tmp_path, request):
-    require_binary("nginx", "nginx")
-    started = start_cluster(request.param, tmp_path)
-    yield started
-    started.stop()
 
 
 @pytest.mark.parametrize("cluster", ["memory"], indirect=True)
