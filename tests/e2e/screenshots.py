@@ -13,7 +13,6 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from harness.actions import DEMO_PASSWORDS
 from harness.cluster import start_cluster
 from harness.servers import find_binary
 from tests.e2e.conftest import jwt_login, plant_token, session_login
@@ -136,11 +135,7 @@ def cluster_screenshots(browser, workdir: Path, out_dir: Path) -> list[Path]:
         for tag, (width, height) in VIEWPORTS.items():
             context = browser.new_context(viewport={"width": width, "height": height})
             page = context.new_page()
-            page.goto(f"{cluster.url}/session/login")
-            page.get_by_label("Username").fill("alice")
-            page.get_by_label("Password").fill(DEMO_PASSWORDS["alice"])
-            page.get_by_role("button", name="Sign in", exact=True).click()
-            page.wait_for_load_state()
+            session_login(page, cluster.url, land=False)
             page.goto(f"{cluster.url}/lab/scale")
             send_scale_requests(page)
             target = out_dir / f"scale-cluster-memory-{tag}.png"

@@ -7,7 +7,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from harness.actions import DEMO_PASSWORDS
 from tests.e2e.conftest import jwt_login, session_login
 
 
@@ -58,11 +57,7 @@ def test_without_a_token_the_page_says_there_was_none_to_send(page, base):
 
 @pytest.mark.parametrize("cluster", ["memory"], indirect=True)
 def test_with_memory_sessions_one_instance_knows_the_visitor_and_the_other_does_not(page, cluster):
-    page.goto(f"{cluster.url}/session/login")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(DEMO_PASSWORDS["alice"])
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_load_state()
+    session_login(page, cluster.url, land=False)
     page.goto(f"{cluster.url}/lab/scale")
     send_requests(page)
     rows = page.locator("[data-probe-session] li")
