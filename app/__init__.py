@@ -21,6 +21,7 @@ from app.config import (
     check_cookie_prefixes,
     check_durations,
     check_keys,
+    check_secure_cookies,
     instance_path_from_environment,
 )
 from app.display import format_duration, utc_time
@@ -34,6 +35,7 @@ from app.jwt_auth.tokens import check_pyjwt_internals
 from app.main.routes import bp as main_bp
 from app.page_strings import page_strings
 from app.proxies import trust_proxies
+from app.rate_limits import init_rate_limits
 from app.redis_client import connect_redis
 from app.scale.routes import bp as scale_bp
 from app.served_by import announce_instance, served_by
@@ -83,6 +85,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
     check_durations(app.config)
+    check_secure_cookies(app.config, app.logger)
     check_cookie_prefixes(app.config)
     app.json.sort_keys = False  # JSON keys in the order the code writes them
     check_keys(app.config, app.instance_path)
@@ -99,6 +102,8 @@ def check_library_contracts() -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    # Before CSRF: a refused attempt is answered before anything else looks at it.
+    init_rate_limits(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     app.extensions["lab_schema_heads"] = migration_heads(MIGRATIONS)
     csrf.init_app(app)
@@ -166,6 +171,14 @@ SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
     ("X-Frame-Options", "DENY"),
+    # No page here needs a camera, a microphone, a location or a payment: nothing may ask.
+    (
+        "Permissions-Policy",
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+        "microphone=(), payment=(), usb=()",
+    ),
+    # A page this site opens, or that opens it, shares no window with it across origins.
+    ("Cross-Origin-Opener-Policy", "same-origin"),
 )
 
 

@@ -19,6 +19,9 @@ KNOWN_WEAK_KEYS = frozenset(
     {"dev", "secret", "changeme", "change-me", "please-change-me", "development", "test"}
 )
 MIN_KEY_BYTES = 32
+# A key of 40 "a"s is 40 bytes and no secret. Random keys as generated (hex, base64, the
+# platforms' generators) use at least 16 different characters in 32; a typed-in pattern does not.
+MIN_DISTINCT_CHARACTERS = 10
 
 
 class ConfigurationError(RuntimeError):
@@ -38,8 +41,11 @@ ENVIRONMENT_VARIABLES = (
     "REDIS_TLS_VERIFY",
     "PROXY_FIX_HOPS",
     "INSTANCE_NAME",
+    "ALLOW_INSECURE_COOKIES",
     "SESSION_COOKIE_SECURE",
     "SESSION_LIFETIME_MINUTES",
+    "SESSION_IDLE_TIMEOUT_SECONDS",
+    "SESSION_ABSOLUTE_TIMEOUT_SECONDS",
     "SESSION_REFRESH_INTERVAL_SECONDS",
     "JWT_ACCESS_TOKEN_TTL_SECONDS",
     "JWT_REFRESH_TOKEN_TTL_SECONDS",
@@ -139,6 +145,18 @@ def instance_name() -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())[:64] or "app"
 
 
+def check_secure_cookies(config: dict, log) -> None:
+    """In production, cookies without Secure travel in clear over http: only on purpose."""
+    if not config["PRODUCTION"] or config["SESSION_COOKIE_SECURE"]:
+        return
+    if not config["ALLOW_INSECURE_COOKIES"]:
+        raise ConfigurationError(
+            "SESSION_COOKIE_SECURE is off in production: cookies would travel in clear over "
+            "http. Set ALLOW_INSECURE_COOKIES=1 as well if that is really wanted."
+        )
+    log.warning("SESSION_COOKIE_SECURE is off in production (ALLOW_INSECURE_COOKIES is set)")
+
+
 def check_cookie_prefixes(config: dict) -> None:
     """A __Host- cookie that is not Secure, not for Path=/ or has a Domain is thrown away by
     the browser without a word: refuse to start instead."""
@@ -157,6 +175,11 @@ def check_cookie_prefixes(config: dict) -> None:
 
 def build_config(instance_path: str) -> dict:
     """Return the settings read from the environment, with development defaults."""
+    if env_text("SESSION_LIFETIME_MINUTES"):
+        raise ConfigurationError(
+            "SESSION_LIFETIME_MINUTES was replaced by SESSION_IDLE_TIMEOUT_SECONDS (default 1800) "
+            "and SESSION_ABSOLUTE_TIMEOUT_SECONDS (default 28800): set those instead"
+        )
     app_env = (env_text("APP_ENV") or "development").strip().lower()
     production = app_env == "production"
     default_db = "sqlite:///" + str(Path(instance_path) / "lab.sqlite3")
@@ -181,11 +204,21 @@ def build_config(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
+        "ALLOW_INSECURE_COOKIES": _env_bool("ALLOW_INSECURE_COOKIES", False),
         # Before sign-in there is no server-side session: the CSRF token of the forms lives in
         # this signed cookie instead (see app/session_auth/store.py).
         "PRE_LOGIN_COOKIE_NAME": f"{host_prefix}lab_csrf",
+        # Two server-side timeouts, whatever the cookie says: a session ends after
+        # SESSION_IDLE_TIMEOUT_SECONDS without a request (the record's expiry, which each
+        # refresh moves forward), and SESSION_ABSOLUTE_TIMEOUT_SECONDS after sign-in in any case
+        # (no refresh moves the expiry past it). See app/session_auth/store.py.
         "PERMANENT_SESSION_LIFETIME": timedelta(
-            minutes=_env_int("SESSION_LIFETIME_MINUTES", 8 * 60, minimum=1, unit="minutes")
+            seconds=_env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=1, unit="seconds")
+        ),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(
+            seconds=_env_int(
+                "SESSION_ABSOLUTE_TIMEOUT_SECONDS", 8 * 3600, minimum=1, unit="seconds"
+            )
         ),
         "REDIS_URL": env_text("REDIS_URL", "redis://127.0.0.1:6379/0"),
         # Off only for a provider whose TLS certificate cannot be checked (Heroku Redis).
@@ -194,6 +227,18 @@ def build_config(instance_path: str) -> dict:
         # clients reach the app directly, 1 behind a PaaS router or one nginx. The app believes
         # those headers from exactly that many hops, never more (app/proxies.py).
         "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0, minimum=0, unit="proxies"),
+        # Rate limits (app/rate_limits.py): counted in memory, or in Redis when REDIS_URL is
+        # set, so that every worker and instance shares the counts. A counter store that
+        # fails lets requests through, logged, rather than lock everyone out.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": env_text("REDIS_URL") or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
+            if env_text("REDIS_URL")
+            else {}
+        ),
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_HEADERS_ENABLED": False,
         # What X-Served-By and the pages call this instance (app/served_by.py).
         "INSTANCE_NAME": instance_name(),
         # Refreshing on every request turns each read into a write. Expiry slides instead at most
@@ -244,6 +289,7 @@ def build_config(instance_path: str) -> dict:
 # Settings that are durations: zero or less would mean "expired at birth" or "refresh always".
 POSITIVE_DURATIONS = (
     "PERMANENT_SESSION_LIFETIME",
+    "SESSION_ABSOLUTE_TIMEOUT",
     "SESSION_REFRESH_INTERVAL",
     "JWT_ACCESS_TOKEN_TTL",
     "JWT_REFRESH_TOKEN_TTL",
@@ -256,6 +302,11 @@ def check_durations(config: dict) -> None:
         value = config[name]
         if not isinstance(value, timedelta) or value.total_seconds() < 1:
             raise ConfigurationError(f"{name} must be at least one second, got {value!r}")
+    if config["SESSION_REFRESH_INTERVAL"] >= config["PERMANENT_SESSION_LIFETIME"]:
+        raise ConfigurationError(
+            "SESSION_REFRESH_INTERVAL_SECONDS must be shorter than SESSION_IDLE_TIMEOUT_SECONDS, "
+            "or a session in use would time out between two refreshes"
+        )
     batch = config["SESSION_SWEEP_BATCH"]
     # SQLite reads LIMIT 0 or less as "no limit": the opposite of bounded work per request.
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
@@ -273,9 +324,14 @@ def check_keys(config: dict, instance_path: str) -> None:
                     f"value of at least {MIN_KEY_BYTES} bytes, e.g. "
                     "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
                 )
-            if len(value.encode()) < MIN_KEY_BYTES or value.strip().lower() in KNOWN_WEAK_KEYS:
+            if (
+                len(value.encode()) < MIN_KEY_BYTES
+                or value.strip().lower() in KNOWN_WEAK_KEYS
+                or len(set(value)) < MIN_DISTINCT_CHARACTERS
+            ):
                 raise ConfigurationError(
-                    f"{name} is too weak: production needs at least {MIN_KEY_BYTES} random bytes."
+                    f"{name} is too weak: production needs at least {MIN_KEY_BYTES} random bytes "
+                    f"(a generated key: at least {MIN_DISTINCT_CHARACTERS} different characters)."
                 )
         elif not value:
             config[name] = load_or_create_instance_key(instance_path, filename)

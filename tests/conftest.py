@@ -40,6 +40,9 @@ def make_test_config(db_path: Path, **overrides) -> dict:
         "JWT_SECRET_KEY": TEST_JWT_SECRET,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
         "STATIC_BUILD_FOLDER": str(STATIC_BUILD_FOLDER),
+        # The suite signs in as alice far more often than any limit allows; the limits have
+        # their own tests (tests/test_rate_limits.py), which turn them on.
+        "RATELIMIT_ENABLED": False,
     }
     config.update(overrides)
     return config

@@ -15,6 +15,11 @@ from tests.conftest import make_test_config
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# Keys as a generator makes them: long, and many different characters.
+STRONG_SECRET = "kD8s-Qw3ZrT7uVx1Yb5NcM0pLa9HgF2e"
+STRONG_JWT_SECRET = "Jt4Rn8Wq2Ys6Uv0Xz3Bc7Dm1Fg5Hk9Lp"
+
+
 def dev_config(db_path: Path) -> dict:
     config = make_test_config(db_path)
     del config["SECRET_KEY"], config["JWT_SECRET_KEY"]
@@ -57,11 +62,13 @@ def test_a_token_from_one_process_verifies_in_a_restarted_one(tmp_path, monkeypa
 @pytest.mark.parametrize(
     ("secret", "jwt_secret", "message"),
     [
-        (None, "j" * 40, "SECRET_KEY is not set"),
-        ("s" * 40, None, "JWT_SECRET_KEY is not set"),
-        ("short", "j" * 40, "SECRET_KEY is too weak"),
-        ("s" * 40, "j" * 31, "JWT_SECRET_KEY is too weak"),
-        ("s" * 40, "s" * 40, "must differ"),
+        (None, STRONG_JWT_SECRET, "SECRET_KEY is not set"),
+        (STRONG_SECRET, None, "JWT_SECRET_KEY is not set"),
+        ("short", STRONG_JWT_SECRET, "SECRET_KEY is too weak"),
+        (STRONG_SECRET, STRONG_JWT_SECRET[:31], "JWT_SECRET_KEY is too weak"),
+        (STRONG_SECRET, STRONG_SECRET, "must differ"),
+        ("s" * 40, STRONG_JWT_SECRET, "SECRET_KEY is too weak"),  # long, but one character
+        (STRONG_SECRET, "abab" * 10, "JWT_SECRET_KEY is too weak"),
     ],
 )
 def test_production_refuses_missing_or_weak_keys(
@@ -80,8 +87,8 @@ def test_production_refuses_missing_or_weak_keys(
 def test_production_starts_with_strong_keys_and_secure_cookies(tmp_path, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
-    monkeypatch.setenv("JWT_SECRET_KEY", "j" * 40)
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("JWT_SECRET_KEY", STRONG_JWT_SECRET)
     app = create_app(dev_config(tmp_path / "lab.sqlite3"))
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert "Strict-Transport-Security" in app.test_client().get("/").headers
@@ -148,7 +155,10 @@ def test_invalid_session_store_name_is_refused(make_app, monkeypatch):
     [
         ("JWT_ACCESS_TOKEN_TTL_SECONDS", "0", "JWT_ACCESS_TOKEN_TTL_SECONDS must be a positive"),
         ("JWT_ACCESS_TOKEN_TTL_SECONDS", "-5", "JWT_ACCESS_TOKEN_TTL_SECONDS must be a positive"),
-        ("SESSION_LIFETIME_MINUTES", "0", "SESSION_LIFETIME_MINUTES must be a positive"),
+        ("SESSION_IDLE_TIMEOUT_SECONDS", "0", "SESSION_IDLE_TIMEOUT_SECONDS must be a positive"),
+        ("SESSION_ABSOLUTE_TIMEOUT_SECONDS", "-1", "SESSION_ABSOLUTE_TIMEOUT_SECONDS must be a"),
+        ("SESSION_LIFETIME_MINUTES", "480", "was replaced by SESSION_IDLE_TIMEOUT_SECONDS"),
+        ("SESSION_REFRESH_INTERVAL_SECONDS", "1800", "must be shorter than SESSION_IDLE"),
         ("SESSION_REFRESH_INTERVAL_SECONDS", "0", "SESSION_REFRESH_INTERVAL_SECONDS must be"),
         ("JWT_LEEWAY_SECONDS", "-1", "JWT_LEEWAY_SECONDS must be a whole number of seconds, 0"),
         ("MAX_CONTENT_LENGTH", "0", "MAX_CONTENT_LENGTH must be a positive"),
@@ -203,3 +213,20 @@ def test_a_developers_shell_cannot_change_what_the_tests_see():
 def test_the_sweep_batch_must_be_a_positive_number(make_app, batch):
     with pytest.raises(ConfigurationError, match="SESSION_SWEEP_BATCH"):
         make_app(SESSION_SWEEP_BATCH=batch)
+
+
+def test_cookies_without_secure_in_production_need_an_explicit_logged_override(
+    tmp_path, monkeypatch, caplog
+):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("JWT_SECRET_KEY", STRONG_JWT_SECRET)
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "0")
+    with pytest.raises(ConfigurationError, match="ALLOW_INSECURE_COOKIES"):
+        create_app(dev_config(tmp_path / "lab.sqlite3"))
+    monkeypatch.setenv("ALLOW_INSECURE_COOKIES", "1")
+    app = create_app(dev_config(tmp_path / "lab.sqlite3"))
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["SESSION_COOKIE_NAME"] == "lab_session"  # no __Host- without Secure
+    assert "SESSION_COOKIE_SECURE is off in production" in caplog.text

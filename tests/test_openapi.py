@@ -198,6 +198,14 @@ class LabApps:
     def client_without_database(self):
         return self.app_without_database.test_client()
 
+    def limited_client(self):
+        """A client of an app whose rate limits are on, with the counts at zero."""
+        from app.extensions import limiter
+
+        app = self.make_app(RATELIMIT_ENABLED=True)
+        limiter.reset()
+        return app.test_client()
+
     def client_without_redis(self):
         return self.app_without_redis.test_client()
 
@@ -314,6 +322,14 @@ def token_from_a_body_over_the_limit(lab):
     return lab.client.post("/jwt/api/token", data=OVER_THE_LIMIT, content_type="application/json")
 
 
+@case("POST", "/jwt/api/token", 429)
+def token_over_the_limit(lab):
+    client = lab.limited_client()
+    for _ in range(10):
+        client.post("/jwt/api/token", json={"username": "alice", "password": "nope"})
+    return client.post("/jwt/api/token", json={"username": "alice", "password": "nope"})
+
+
 @case("POST", "/jwt/api/token", 503)
 def token_without_a_database(lab):
     return refused_with(
@@ -352,6 +368,14 @@ def refresh_with_a_spent_refresh_token(lab):
     assert lab.client.post("/jwt/api/auth/refresh", headers=FETCH).status_code == 200
     send_refresh_token(lab.client, spent)
     return lab.client.post("/jwt/api/auth/refresh", headers=FETCH)
+
+
+@case("POST", "/jwt/api/auth/refresh", 429)
+def refresh_over_the_limit(lab):
+    client = lab.limited_client()
+    for _ in range(60):
+        client.post("/jwt/api/auth/refresh", headers=FETCH)
+    return client.post("/jwt/api/auth/refresh", headers=FETCH)
 
 
 @case("POST", "/jwt/api/auth/refresh", 503)

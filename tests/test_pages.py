@@ -396,3 +396,20 @@ def test_the_jwt_pages_state_both_token_lifetimes(make_app):
     assert "gets new access tokens for 3 days" in login
     profile = " ".join(client.get("/jwt/profile").get_data(as_text=True).split())
     assert "The access token lives 2 minutes" in profile
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/session/login", "/lab/scale", "/jwt/api/me", "/healthz", "/no/such/page"]
+)
+def test_every_answer_carries_the_security_headers(client, path):
+    headers = client.get(path).headers
+    assert headers["Content-Security-Policy"].startswith("default-src 'self'; script-src 'self'")
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = dict(item.strip().split("=") for item in headers["Permissions-Policy"].split(","))
+    assert {"camera", "microphone", "geolocation", "payment"} <= set(policy)
+    assert set(policy.values()) == {"()"}

@@ -50,8 +50,8 @@ def test_cookie_is_secure_in_production(app_config, tmp_path, monkeypatch):
     from harness.actions import SessionActions
 
     monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "p" * 40)
-    monkeypatch.setenv("JWT_SECRET_KEY", "q" * 40)
+    monkeypatch.setenv("SECRET_KEY", "production-test-secret-key-0123456789-abcdefgh")
+    monkeypatch.setenv("JWT_SECRET_KEY", "production-test-jwt-key-0123456789-ijklmnopqrs")
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     app_config.pop("SECRET_KEY")
     app_config.pop("JWT_SECRET_KEY")

@@ -20,7 +20,11 @@ def count_rows(app, *, expired_only: bool = False) -> int:
 
 
 def test_the_table_stays_bounded_under_sign_ins_that_are_never_signed_out(make_app, time_machine):
-    app = make_app(PERMANENT_SESSION_LIFETIME=timedelta(minutes=5), SESSION_SWEEP_BATCH=5)
+    app = make_app(
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=5),
+        SESSION_REFRESH_INTERVAL=timedelta(minutes=1),
+        SESSION_SWEEP_BATCH=5,
+    )
     alive_at_once = 5 * 60 // 30  # a sign-in every 30 seconds, each living 5 minutes
     sizes = []
     for _ in range(40):

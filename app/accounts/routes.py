@@ -11,6 +11,7 @@ from app.accounts.credentials import (
     register_user,
 )
 from app.accounts.forms import FORM_EXPIRED, SignupForm, render_form
+from app.rate_limits import limit_sign_in
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -33,6 +34,7 @@ def form_expired(error: CSRFError):
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limit_sign_in
 def signup():
     """Create an account; it can then sign in under either scheme."""
     form = SignupForm()

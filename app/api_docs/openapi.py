@@ -409,6 +409,11 @@ ERROR_SCHEMAS = {
     "UnsupportedMediaTypeError": error("unsupported_media_type", "The body is not JSON."),
     "StoreUnavailableError": error("service_unavailable", "The session store cannot be reached."),
     "DatabaseUnavailableError": error("database_unavailable", "The database cannot be reached."),
+    "TooManyRequestsError": error(
+        "too_many_requests",
+        "Over a rate limit: 30 a minute per client address; sign-ins also 10 a minute per "
+        "username; refreshes 60 a minute per address.",
+    ),
 }
 
 # Headers.
@@ -616,6 +621,12 @@ RESPONSES = {
     ),
     "PayloadTooLarge": answer("The body is over MAX_CONTENT_LENGTH.", ref("PayloadTooLargeError")),
     "UnsupportedMediaType": answer("The body is not JSON.", ref("UnsupportedMediaTypeError")),
+    "TooManyRequests": answer(
+        "Rate limited; Retry-After says in how many seconds to try again. Refused before any "
+        "password is checked.",
+        ref("TooManyRequestsError"),
+        UNAVAILABLE,
+    ),
     "StoreUnavailable": answer(
         "The session store cannot be reached; retry shortly.",
         ref("StoreUnavailableError"),
@@ -681,6 +692,7 @@ JWT_PATHS = {
                     400: "InvalidRequest",
                     401: "InvalidCredentialsAnswer",
                     413: "PayloadTooLarge",
+                    429: "TooManyRequests",
                     503: "DatabaseUnavailable",
                 },
             ),
@@ -699,7 +711,12 @@ JWT_PATHS = {
                     "Rotated: the next `lab_refresh` is set, and the access token is "
                     "in the body or in `lab_access`, as the sign-in chose."
                 ),
-                {400: "InvalidRequest", 401: "RefreshRefused", 503: "DatabaseUnavailable"},
+                {
+                    400: "InvalidRequest",
+                    401: "RefreshRefused",
+                    429: "TooManyRequests",
+                    503: "DatabaseUnavailable",
+                },
             ),
         }
     },

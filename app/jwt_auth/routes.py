@@ -44,6 +44,7 @@ from app.jwt_auth.tokens import (
     issue_access_token,
 )
 from app.models import RefreshToken
+from app.rate_limits import limit_refresh, limit_sign_in
 from app.replay import forget_copy, keep_copy
 from app.sessionless import declare_sessionless
 from app.tracing import RequestTrace, with_trace
@@ -232,6 +233,7 @@ def api_check():
 
 
 @bp.post("/api/token")
+@limit_sign_in
 # No cookie authenticates this call, so there is nothing to forge; and a cross-site form cannot
 # send JSON (that content type needs a CORS preflight), so it cannot sign a visitor in either.
 @csrf.exempt
@@ -260,6 +262,7 @@ def api_token():
 
 
 @bp.post("/api/auth/refresh")
+@limit_refresh
 @csrf.exempt  # the refresh cookie is SameSite=Strict and the call needs a header no form sends
 def api_refresh():
     """Spend the refresh token in the cookie for a new access token and the next refresh token."""

@@ -32,6 +32,7 @@ from app.display import describe_cookie, mask_secret
 from app.errors.handlers import store_unavailable_response
 from app.extensions import db
 from app.flows import SESSION_CREATION, SESSION_USAGE
+from app.rate_limits import limit_sign_in
 from app.replay import keep_copy
 from app.session_auth.identity import end_signed_in_session, start_signed_in_session
 from app.session_auth.store import SESSION_ID_PATTERN, STORE_ERRORS
@@ -94,6 +95,7 @@ def form_expired(error: CSRFError):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_sign_in
 def login():
     """Check the ID and password, then create a server-side session and send its ID as a cookie."""
     form = LoginForm()

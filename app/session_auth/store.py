@@ -54,6 +54,8 @@ from app.tracing import current_trace, store_call, store_label, store_name
 # What a broken store raises: the request goes on without a session instead of failing.
 STORE_ERRORS = (SQLAlchemyError, RedisError)
 REFRESHED_AT = "_refreshed_at"
+# When this session signed in (Unix seconds): the absolute timeout counts from it.
+SIGNED_IN_AT = "_signed_in_at"
 SESSION_ID_BYTES = 32
 # secrets.token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -62,6 +64,48 @@ SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 PRE_LOGIN_NOISE = frozenset({"_fresh", "_permanent"})
 
 _record_decoder = msgspec.msgpack.Decoder()
+
+
+def record_lifetime(session) -> TimeDelta:
+    """How long the record may live from now: the idle timeout, but never past the absolute
+    timeout counted from sign-in. Zero or less once the absolute timeout has come."""
+    idle = current_app.permanent_session_lifetime
+    started = session.get(SIGNED_IN_AT)
+    if not isinstance(started, int | float) or isinstance(started, bool):
+        return idle
+    left = started + current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds() - time.time()
+    return min(idle, TimeDelta(seconds=int(left)))
+
+
+def _seconds(session, key: str) -> float | None:
+    value = session.get(key)
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+
+
+def deadlines(session) -> dict:
+    """When each timeout ends this session (naive UTC): `idle` (the record's expiry, set at the
+    last refresh) and `absolute`, and whether the absolute one comes first."""
+    refreshed, started = _seconds(session, REFRESHED_AT), _seconds(session, SIGNED_IN_AT)
+    absolute = (
+        started + current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+        if started is not None
+        else None
+    )
+    idle = (
+        refreshed + current_app.permanent_session_lifetime.total_seconds()
+        if refreshed is not None
+        else None
+    )
+    absolute_first = absolute is not None and idle is not None and absolute <= idle
+    return {
+        "idle": _utc(idle) if idle is not None else None,
+        "absolute": _utc(absolute) if absolute is not None else None,
+        "absolute_first": absolute_first,
+    }
 
 
 def naive_utcnow() -> datetime:
@@ -129,7 +173,8 @@ class PreLoginCookie(SecureCookieSessionInterface):
     salt = "session-vs-jwt-lab pre-login cookie"
 
     def load(self, app: Flask, value: str) -> dict | None:
-        max_age = int(app.permanent_session_lifetime.total_seconds())
+        # A sign-in form may stay open as long as a session may last.
+        max_age = int(app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds())
         try:
             data = self.get_signing_serializer(app).loads(value, max_age=max_age)
         except BadSignature:
@@ -233,8 +278,8 @@ class LabSessionInterface(ServerSideSessionInterface):
             self._delete_record(old_record)
         session.sid = self._generate_sid(self.sid_length)
         session.permanent = True
-        session[REFRESHED_AT] = int(time.time())
-        lifetime = current_app.permanent_session_lifetime
+        session[REFRESHED_AT] = session[SIGNED_IN_AT] = int(time.time())
+        lifetime = record_lifetime(session)
         self._write_record(lifetime, session, self._get_store_id(session.sid))
         session.stored = True
         session.cookie_due = True
@@ -258,6 +303,7 @@ class LabSessionInterface(ServerSideSessionInterface):
             "store_name": store_name(self.store_kind),
             "key": self._get_store_id(session.sid) if session.stored else None,
             "expiry": session.store_expiry,
+            "deadlines": deadlines(session) if session.stored else None,
         }
 
     # Reading, with the trace.
@@ -318,8 +364,11 @@ class LabSessionInterface(ServerSideSessionInterface):
             current.refresh_only = True
         else:
             return response
+        lifetime = record_lifetime(current)
+        if lifetime.total_seconds() < 1:
+            # The absolute timeout is here: the record expires when it does, unrefreshed.
+            return response
         current[REFRESHED_AT] = int(time.time())
-        lifetime = current_app.permanent_session_lifetime
         try:
             self._write_record(lifetime, current, self._get_store_id(current.sid))
         except STORE_ERRORS as exc:
@@ -361,10 +410,14 @@ class LabSessionInterface(ServerSideSessionInterface):
             self._delete_cookie(app, response, app.config["PRE_LOGIN_COOKIE_NAME"])
         if not session.cookie_due:
             return
+        # The cookie expires with the record: at the idle or the absolute timeout.
+        expires = session.store_expiry
         response.set_cookie(
             name,
             session.sid,
-            expires=self.get_expiration_time(app, session),
+            expires=expires.replace(tzinfo=UTC)
+            if expires
+            else self.get_expiration_time(app, session),
             httponly=self.get_cookie_httponly(app),
             domain=self.get_cookie_domain(app),
             path=self.get_cookie_path(app),
