@@ -94,22 +94,19 @@ def test_korean_visitors_are_told_in_korean(limited):
     )
 
 
-def test_the_per_username_limit_holds_across_addresses(limited):
+@pytest.mark.parametrize(
+    ("changing", "allowed"),
+    [("address", 10), ("username", 30)],
+    ids=["one username from many addresses", "one address for many usernames"],
+)
+def test_each_limit_holds_whatever_else_changes(limited, changing, allowed):
     client = limited.test_client()
     page = client.get("/session/login").get_data(as_text=True)
-    statuses = [
-        wrong_session_login(client, page, address=f"10.0.1.{n}").status_code for n in range(12)
-    ]
-    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
-
-
-def test_the_per_address_limit_holds_across_usernames(limited):
-    client = limited.test_client()
-    page = client.get("/session/login").get_data(as_text=True)
-    statuses = [
-        wrong_session_login(client, page, username=f"user{n}").status_code for n in range(32)
-    ]
-    assert statuses[:30] == [401] * 30 and statuses[30:] == [429, 429]
+    statuses = []
+    for n in range(allowed + 2):
+        vary = {"address": f"10.0.1.{n}"} if changing == "address" else {"username": f"user{n}"}
+        statuses.append(wrong_session_login(client, page, **vary).status_code)
+    assert statuses == [401] * allowed + [429, 429]
 
 
 def test_a_username_is_one_name_however_it_is_spelled(limited):

@@ -192,7 +192,9 @@ def test_concurrent_workers_never_hit_database_is_locked(tmp_path):
         page = opener.open(f"{server.url}/session/login", timeout=20).read().decode()
         marker = 'name="csrf_token" type="hidden" value="'
         token = page.split(marker, 1)[1].split('"', 1)[0]
-        data = f"username=alice&password=wonderland&csrf_token={token}".encode()
+        # Alice and Bob in turn: eight sign-ins each, under the limit of ten per username.
+        name, password = ("alice", "wonderland") if n % 2 else ("bob", "builder")
+        data = f"username={name}&password={password}&csrf_token={token}".encode()
         opener.open(f"{server.url}/session/login", data=data, timeout=20).read()
         for _ in range(10):
             with opener.open(f"{server.url}/session/api/me", timeout=20) as response:
