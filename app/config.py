@@ -14,6 +14,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from app.redis_client import TIMEOUT_SECONDS as REDIS_TIMEOUT_SECONDS
+
 # Values that must never sign anything in production, whatever their length.
 KNOWN_WEAK_KEYS = frozenset(
     {"dev", "secret", "changeme", "change-me", "please-change-me", "development", "test"}
@@ -223,9 +225,9 @@ def build_config(instance_path: str) -> dict:
         "REDIS_URL": env_text("REDIS_URL", "redis://127.0.0.1:6379/0"),
         # Off only for a provider whose TLS certificate cannot be checked (Heroku Redis).
         "REDIS_TLS_VERIFY": _env_bool("REDIS_TLS_VERIFY", True),
-        # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host/-Port: 0 when
+        # How many proxies in front of the app append to X-Forwarded-For and set -Proto: 0 when
         # clients reach the app directly, 1 behind a PaaS router or one nginx. The app believes
-        # those headers from exactly that many hops, never more (app/proxies.py).
+        # those two headers from exactly that many hops, never more (app/proxies.py).
         "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0, minimum=0, unit="proxies"),
         # Rate limits (app/rate_limits.py): counted in memory, or in Redis when REDIS_URL is
         # set, so that every worker and instance shares the counts. A counter store that
@@ -233,7 +235,10 @@ def build_config(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": env_text("REDIS_URL") or "memory://",
         "RATELIMIT_STORAGE_OPTIONS": (
-            {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
+            {
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            }
             if env_text("REDIS_URL")
             else {}
         ),

@@ -48,6 +48,17 @@ def wait_for_port(
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
 
+def await_listening(process: subprocess.Popen, port: int, timeout: float, what: str, said) -> None:
+    """Wait for `process` to listen on `port`; if it dies or never does, kill it and raise with
+    what `said()` returns (its output, its error log)."""
+    try:
+        wait_for_port(port, timeout=timeout, process=process)
+    except TimeoutError:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"{what} did not start: {said()}") from None
+
+
 def find_binary(name: str) -> str | None:
     """The path of a server program, also looking where Debian puts daemons (/usr/sbin)."""
     return shutil.which(name) or (
@@ -129,13 +140,10 @@ class GunicornServer:
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for_port(self.port, timeout=30, process=self.process)
-        except TimeoutError:
-            self.process.kill()
-            self.process.wait()
-            output = self.output()
+            await_listening(self.process, self.port, 30, "gunicorn", self.output)
+        except RuntimeError:
             self.log.close()
-            raise RuntimeError(f"gunicorn did not start: {output}") from None
+            raise
 
     @property
     def url(self) -> str:
@@ -210,14 +218,14 @@ class NginxServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
-        try:
-            wait_for_port(self.port, timeout=15, process=self.process)
-        except TimeoutError:
-            self.process.kill()
-            self.process.wait()
-            errors = self.root / "error.log"
-            said = errors.read_text() if errors.exists() else ""
-            raise RuntimeError(f"nginx did not start: {said}") from None
+        errors = self.root / "error.log"
+        await_listening(
+            self.process,
+            self.port,
+            15,
+            "nginx",
+            lambda: errors.read_text() if errors.exists() else "",
+        )
 
     @property
     def url(self) -> str:

@@ -16,9 +16,6 @@ from app.tracing import store_name
 
 bp = Blueprint("scale", __name__, url_prefix="/lab/scale")
 
-# `make cluster SETUP=...`: what each setup runs (see harness/cluster.py).
-SETUPS = ("memory", "shared", "jwt")
-
 
 def this_instance() -> dict:
     store = current_app.config["SESSION_STORE"]

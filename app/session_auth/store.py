@@ -66,20 +66,27 @@ PRE_LOGIN_NOISE = frozenset({"_fresh", "_permanent"})
 _record_decoder = msgspec.msgpack.Decoder()
 
 
+def _seconds(session, key: str) -> float | None:
+    value = session.get(key)
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _absolute_end(session) -> float | None:
+    """When the absolute timeout ends the session (Unix seconds), if it says when it began."""
+    started = _seconds(session, SIGNED_IN_AT)
+    if started is None:
+        return None
+    return started + current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+
+
 def record_lifetime(session) -> TimeDelta:
     """How long the record may live from now: the idle timeout, but never past the absolute
     timeout counted from sign-in. Zero or less once the absolute timeout has come."""
     idle = current_app.permanent_session_lifetime
-    started = session.get(SIGNED_IN_AT)
-    if not isinstance(started, int | float) or isinstance(started, bool):
+    end = _absolute_end(session)
+    if end is None:
         return idle
-    left = started + current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds() - time.time()
-    return min(idle, TimeDelta(seconds=int(left)))
-
-
-def _seconds(session, key: str) -> float | None:
-    value = session.get(key)
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return min(idle, TimeDelta(seconds=int(end - time.time())))
 
 
 def _utc(seconds: float) -> datetime:
@@ -89,12 +96,7 @@ def _utc(seconds: float) -> datetime:
 def deadlines(session) -> dict:
     """When each timeout ends this session (naive UTC): `idle` (the record's expiry, set at the
     last refresh) and `absolute`, and whether the absolute one comes first."""
-    refreshed, started = _seconds(session, REFRESHED_AT), _seconds(session, SIGNED_IN_AT)
-    absolute = (
-        started + current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
-        if started is not None
-        else None
-    )
+    refreshed, absolute = _seconds(session, REFRESHED_AT), _absolute_end(session)
     idle = (
         refreshed + current_app.permanent_session_lifetime.total_seconds()
         if refreshed is not None
