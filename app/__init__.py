@@ -7,8 +7,9 @@ from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from flask import Flask, request
+from flask import Flask, current_app, request, session
 from flask_babel import gettext, lazy_gettext
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from app.accounts.cli import register_commands as register_account_commands
 from app.accounts.routes import bp as accounts_bp
 from app.api_docs.routes import bp as api_docs_bp
+from app.browser_lab.routes import bp as browser_lab_bp
 from app.config import (
     build_config,
     check_cookie_prefixes,
@@ -24,7 +26,7 @@ from app.config import (
     check_secure_cookies,
     instance_path_from_environment,
 )
-from app.display import format_duration, utc_time
+from app.display import describe_browser, format_duration, utc_time
 from app.errors.handlers import register_error_handlers
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.i18n import current_language, init_i18n, select_language
@@ -34,6 +36,7 @@ from app.jwt_auth.routes import bp as jwt_bp
 from app.jwt_auth.tokens import check_pyjwt_internals
 from app.main.routes import bp as main_bp
 from app.page_strings import page_strings
+from app.password_change.routes import bp as password_bp
 from app.proxies import trust_proxies
 from app.rate_limits import init_rate_limits
 from app.redis_client import connect_redis
@@ -154,16 +157,30 @@ def register_session_store(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, accounts_bp, session_bp, jwt_bp, inspect_bp, scale_bp, api_docs_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        password_bp,
+        session_bp,
+        jwt_bp,
+        inspect_bp,
+        scale_bp,
+        browser_lab_bp,
+        api_docs_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
 # Everything is served by the app itself, with no inline script or style: a strict policy fits.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
+def content_security_policy(form_action: str = "'self'") -> str:
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action {form_action}; "
+        "frame-ancestors 'none'"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 SECURITY_HEADERS = (
@@ -191,6 +208,11 @@ def register_security_headers(app: Flask) -> None:
         # No view sets these, so they are appended without a lookup first: this runs on every
         # response, and each lookup scans the whole header list.
         response.headers.extend(SECURITY_HEADERS)
+        # One page posts forms to another origin (the browser lab's attacker page): it says so
+        # on the response, and only that directive changes.
+        form_action = getattr(response, "csp_form_action", None)
+        if form_action is not None:
+            response.headers["Content-Security-Policy"] = content_security_policy(form_action)
         if "Cache-Control" not in response.headers and not request.path.startswith(static_prefix):
             # Every page may show who is signed in, and the API answers show identities and
             # tokens: none of it may be cached by the browser or anything in between.
@@ -205,6 +227,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["utc_time"] = utc_time
     app.jinja_env.filters["duration"] = format_duration
+    app.jinja_env.filters["browser_name"] = describe_browser
     # What a user typed (a name, a note) is data, not the site's words: isolated for
     # right-to-left text, and told apart from the interface by the language tests.
     app.jinja_env.filters["bdi"] = lambda value: Markup("<bdi>%s</bdi>") % value
@@ -220,7 +243,16 @@ def register_template_helpers(app: Flask) -> None:
             "html_lang": current_language(),
             "page_strings": page_strings,
             "served_by": served_by(app),
+            "page_csrf_token": page_csrf_token,
         }
+
+
+def page_csrf_token() -> str:
+    """The CSRF token for page scripts (`<meta name="csrf-token">`), where the visitor already
+    holds one: a signed-in session always does. A visitor who holds none gets none, so that
+    reading a page never costs a cookie; there is nothing they could change with it anyway."""
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
+    return generate_csrf() if field in session else ""
 
 
 def register_commands(app: Flask) -> None:

@@ -61,6 +61,12 @@ class SessionRecord(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # Whose session this is, so that a user's sessions can be listed and ended (the device list,
+    # a password change) without reading every record. Flask-Session's own model has no such
+    # column; it is written by our store only, at sign-in.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     data: Mapped[bytes] = mapped_column(LargeBinary)
     # Naive UTC, the way Flask-Session 0.8 writes it.
     expiry: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -373,4 +373,60 @@ def page_strings() -> dict:
         ),
         "count.instances": plural("{n} instance", "{n} instances"),
         "count.of_requests": plural("{n} of {total} request", "{n} of {total} requests"),
+        # The browser lab (/lab/browser): what the injected script reports.
+        "xss.running": _("The injected script is running…"),
+        "xss.token.found": _("Read the access token from localStorage: yes, {length} characters."),
+        "xss.token.none": _(
+            "Read an access token from localStorage: there is none. Get a token at the JWT lab "
+            "(kept in localStorage) and run the script again."
+        ),
+        "xss.sink": _(
+            "Sent it to the attacker's server (the sink at {path}, which keeps nothing): it "
+            "received {length} characters, {preview}."
+        ),
+        "xss.sink.failed": _("Tried to send it to the attacker's server: no answer ({status})."),
+        "xss.elsewhere.ok": _(
+            "Used the copy from another machine (a request carrying no cookie at all): "
+            "{status}, signed in as {username}."
+        ),
+        "xss.elsewhere.refused": _(
+            "Used the copy from another machine (a request carrying no cookie at all): "
+            "refused ({status}): {reason}"
+        ),
+        "xss.cookies.none": _(
+            "Read the session cookie: no. document.cookie shows no cookie at all; {name} is "
+            "HttpOnly, so scripts never see it."
+        ),
+        "xss.cookies.some": _(
+            "Read the session cookie: no. document.cookie shows only {names}; {name} is "
+            "HttpOnly, so scripts never see it."
+        ),
+        "xss.cookie_jwt.held": _(
+            "Read your JWT from its cookie (lab_access): no. It is HttpOnly too; only the "
+            "readable lab_access_csrf half is visible, and it opens nothing by itself."
+        ),
+        "xss.cookie_jwt.other": _(
+            "Had you kept the JWT in the HttpOnly cookie (the JWT lab's other storage), the "
+            "script could not have read it either."
+        ),
+        "xss.ride.ok": _(
+            "Rode the session: its request to /session/api/me came back {status} for "
+            "{username}. The browser attached the cookie the script cannot read."
+        ),
+        "xss.ride.none": _(
+            "Rode the session: nothing to ride, this browser has no session ({status}). Sign "
+            "in at the session lab and run the script again."
+        ),
+        "xss.failed": _("The script could not reach the server; reload the page to try again."),
+        "fixation.none": _(
+            "This browser holds no planted ID: plant one first (signed out of the session lab)."
+        ),
+        "fixation.refused": _(
+            "The planted ID {planted}… sent to the store now: refused, no session has it. Your "
+            "session's ID is {current}…: the sign-in did not adopt the planted one."
+        ),
+        "fixation.refused.signed_out": _(
+            "The planted ID {planted}… sent to the store now: refused, no session has it."
+        ),
+        "fixation.accepted": _("The planted ID {planted}… opened a session: fixation worked."),
     }

@@ -19,6 +19,7 @@ from flask import Flask, Response, request
 from flask_babel import gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from app.accounts.credentials import normalise_username
 from app.extensions import limiter
@@ -48,6 +49,21 @@ def limit_sign_in(view):
     that junk requests could fill for everyone)."""
     view = limiter.limit(
         PER_USERNAME, key_func=username_key, methods=["POST"], exempt_when=names_no_one
+    )(view)
+    return limiter.limit(PER_ADDRESS, key_func=get_remote_address, methods=["POST"])(view)
+
+
+def signed_in_user_key() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+def limit_password_change(view):
+    """The current password is checked like a sign-in's: limited per address and per user."""
+    view = limiter.limit(
+        PER_USERNAME,
+        key_func=signed_in_user_key,
+        methods=["POST"],
+        exempt_when=lambda: not current_user.is_authenticated,  # sent to sign in first
     )(view)
     return limiter.limit(PER_ADDRESS, key_func=get_remote_address, methods=["POST"])(view)
 

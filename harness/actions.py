@@ -31,6 +31,17 @@ def csrf_token_from(html: str) -> str:
     return value.group(1)
 
 
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
+
+
+def csrf_meta_from(html: str) -> str:
+    """The token every page carries for its scripts (empty for a visitor who holds none)."""
+    found = _CSRF_META.search(html)
+    if found is None:
+        raise AssertionError('the page has no <meta name="csrf-token">')
+    return found.group(1)
+
+
 class SessionActions:
     """Sign in and out with a session through the real forms of a Flask test client."""
 

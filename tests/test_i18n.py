@@ -41,7 +41,12 @@ TECHNICAL = {
     "select", "notes",
 }  # fmt: skip
 # Names of several words, kept whole: their words alone would be English left untranslated.
-TECHNICAL_PHRASES = ("JSON Web Token", "Request Headers")
+TECHNICAL_PHRASES = (
+    "JSON Web Token",
+    "Request Headers",
+    "SameSite=None",
+    "Content-Security-Policy",
+)
 
 PAGES = [
     ("/", None),
@@ -56,6 +61,11 @@ PAGES = [
     ("/account/signup", None),
     ("/lab/scale", None),
     ("/lab/scale", "session"),
+    ("/lab/browser", None),
+    ("/lab/browser", "session"),
+    ("/lab/browser/attacker", None),
+    ("/session/devices", "session"),
+    ("/account/password", "session"),
     ("/no/such/page", None),
 ]
 

@@ -26,12 +26,24 @@ from app.api_docs import openapi as docs
 from app.api_docs.openapi import build_openapi_document
 from app.extensions import db
 from app.sessionless import is_sessionless
-from harness.actions import DEMO_PASSWORDS, SESSION_COOKIE, SessionActions, csrf_token_from
+from harness.actions import (
+    DEMO_PASSWORDS,
+    SESSION_COOKIE,
+    SessionActions,
+    csrf_meta_from,
+    csrf_token_from,
+)
 from harness.servers import free_port
 from tests.helpers import forge, good_claims, tampered
 
 DOCUMENT = build_openapi_document()  # outside any app or request context, as the module promises
-API_PREFIXES = ("/jwt/api/", "/session/api/", "/inspect/api/", "/lab/scale/api/")
+API_PREFIXES = (
+    "/jwt/api/",
+    "/session/api/",
+    "/inspect/api/",
+    "/lab/scale/api/",
+    "/lab/browser/api/",
+)
 UNDOCUMENTED_METHODS = {"HEAD", "OPTIONS"}  # answered by Flask itself for every route
 CREDENTIALS = {"username": "alice", "password": DEMO_PASSWORDS["alice"]}
 FETCH = {"X-Requested-With": "fetch"}
@@ -723,6 +735,147 @@ def session_replay_without_a_database(lab):
     client = lab.client_without_database()
     client.set_cookie(docs.SESSION_COPY_COOKIE, UNKNOWN_SESSION_ID)
     return refused_with(client.get("/session/api/replay"), "service_unavailable")
+
+
+def page_token(client) -> str:
+    return csrf_meta_from(client.get("/session/devices").get_data(as_text=True))
+
+
+def second_session(lab) -> str:
+    """Sign alice in on another client; the public id of that session."""
+    SessionActions(lab.app.test_client()).login()
+    sessions = lab.client.get("/session/api/sessions").get_json()["sessions"]
+    return next(row["id"] for row in sessions if not row["current"])
+
+
+@case("GET", "/session/api/sessions", 200)
+def session_devices_with_the_trace(lab):
+    SessionActions(lab.client).login()
+    SessionActions(lab.app.test_client()).login()
+    response = lab.client.get("/session/api/sessions?trace=1")
+    assert len(response.get_json()["sessions"]) == 2
+    return response
+
+
+@case("GET", "/session/api/sessions", 401)
+def session_devices_signed_out(lab):
+    return lab.client.get("/session/api/sessions")
+
+
+@case("GET", "/session/api/sessions", 503)
+def session_devices_with_the_store_down(lab):
+    client = lab.client_without_redis()
+    client.set_cookie(SESSION_COOKIE, UNKNOWN_SESSION_ID)
+    return refused_with(client.get("/session/api/sessions"), "service_unavailable")
+
+
+@case("POST", "/session/api/sessions/revoke", 200)
+def revoke_another_session(lab):
+    SessionActions(lab.client).login()
+    other = second_session(lab)
+    headers = {"X-CSRFToken": page_token(lab.client)}
+    return lab.client.post("/session/api/sessions/revoke", json={"id": other}, headers=headers)
+
+
+@case("POST", "/session/api/sessions/revoke", 200)
+def revoke_every_other_session(lab):
+    SessionActions(lab.client).login()
+    headers = {"X-CSRFToken": page_token(lab.client)}
+    body = {"all_others": True}
+    return lab.client.post("/session/api/sessions/revoke", json=body, headers=headers)
+
+
+@case("POST", "/session/api/sessions/revoke", 400)
+def revoke_without_the_csrf_header(lab):
+    SessionActions(lab.client).login()
+    response = lab.client.post("/session/api/sessions/revoke", json={"all_others": True})
+    return refused_with(response, "csrf_failed")
+
+
+@case("POST", "/session/api/sessions/revoke", 400)
+def revoke_naming_nothing(lab):
+    SessionActions(lab.client).login()
+    headers = {"X-CSRFToken": page_token(lab.client)}
+    response = lab.client.post("/session/api/sessions/revoke", json={}, headers=headers)
+    return refused_with(response, "invalid_request")
+
+
+@case("POST", "/session/api/sessions/revoke", 401)
+def revoke_before_signing_in(lab):
+    # A visitor who opened a form holds a CSRF token (the sign-in page's <meta> shows it), and
+    # yet has no session: the token passes, the request speaks for no one.
+    page = lab.client.get("/session/login").get_data(as_text=True)
+    headers = {"X-CSRFToken": csrf_meta_from(page)}
+    body = {"all_others": True}
+    return lab.client.post("/session/api/sessions/revoke", json=body, headers=headers)
+
+
+@case("POST", "/session/api/sessions/revoke", 404)
+def revoke_an_unknown_id(lab):
+    SessionActions(lab.client).login()
+    headers = {"X-CSRFToken": page_token(lab.client)}
+    body = {"id": "0123456789abcdef"}
+    return lab.client.post("/session/api/sessions/revoke", json=body, headers=headers)
+
+
+@case("POST", "/session/api/sessions/revoke", 413)
+def revoke_with_a_body_over_the_limit(lab):
+    SessionActions(lab.client).login()
+    headers = {"X-CSRFToken": page_token(lab.client), "Content-Type": "application/json"}
+    return lab.client.post("/session/api/sessions/revoke", data=OVER_THE_LIMIT, headers=headers)
+
+
+@case("POST", "/session/api/sessions/revoke", 503)
+def revoke_with_the_store_down(lab):
+    client = lab.client_without_redis()
+    client.set_cookie(SESSION_COOKIE, UNKNOWN_SESSION_ID)
+    response = client.post("/session/api/sessions/revoke", json={"all_others": True})
+    return refused_with(response, "service_unavailable")
+
+
+@case("POST", "/lab/browser/api/sink", 200)
+def sink_receives_a_token(lab):
+    return lab.client.post("/lab/browser/api/sink", json={"token": access_token(lab.client)})
+
+
+@case("POST", "/lab/browser/api/sink", 400)
+def sink_without_a_token(lab):
+    return refused_with(lab.client.post("/lab/browser/api/sink", json={}), "invalid_request")
+
+
+@case("POST", "/lab/browser/api/sink", 413)
+def sink_with_a_body_over_the_limit(lab):
+    return lab.client.post(
+        "/lab/browser/api/sink", data=OVER_THE_LIMIT, content_type="application/json"
+    )
+
+
+@case("GET", "/lab/browser/api/fixation", 200)
+def fixation_without_a_planted_id(lab):
+    return lab.client.get("/lab/browser/api/fixation")
+
+
+@case("GET", "/lab/browser/api/fixation", 200)
+def fixation_after_planting_and_signing_in(lab):
+    page = lab.client.get("/lab/browser").get_data(as_text=True)
+    planted = lab.client.post(
+        "/lab/browser/fixation/plant", data={"csrf_token": csrf_token_from(page)}
+    )
+    form = planted.get_data(as_text=True)
+    SessionActions(lab.client).submit_login(form)
+    response = lab.client.get("/lab/browser/api/fixation")
+    body = response.get_json()
+    assert body["accepted"] is False and body["planted"] != body["current"]
+    return response
+
+
+@case("GET", "/lab/browser/api/fixation", 503)
+def fixation_with_the_store_down(lab):
+    client = lab.client_without_redis()
+    client.set_cookie(
+        docs.PLANTED_COPY_COOKIE, UNKNOWN_SESSION_ID, path="/lab/browser/api/fixation"
+    )
+    return refused_with(client.get("/lab/browser/api/fixation"), "service_unavailable")
 
 
 @case("GET", "/inspect/api/request", 200)

@@ -77,7 +77,7 @@ def test_logout_deletes_the_key_and_the_old_cookie_is_refused(redis_app, redis_c
     assert replay.get("/session/api/me").status_code == 401
 
 
-def test_anonymous_visitors_send_redis_no_command_and_a_sign_in_writes_one_key(
+def test_anonymous_visitors_send_redis_no_command_and_a_sign_in_writes_its_key_and_index(
     redis_app, redis_client
 ):
     before = command_counts(redis_client)
@@ -90,8 +90,14 @@ def test_anonymous_visitors_send_redis_no_command_and_a_sign_in_writes_one_key(
         name: n for name, n in before.items() if name != "info"
     }  # only our own INFO calls: the app sent Redis nothing at all
     assert redis_client.dbsize() == 0
-    SessionActions(redis_app.test_client()).login()
-    assert redis_client.dbsize() == 1
+    client = redis_app.test_client()
+    SessionActions(client).login()
+    sid = client.get_cookie(SESSION_COOKIE).value
+    assert set(redis_client.keys()) == {f"session:{sid}".encode(), b"session:user:1"}
+    assert redis_client.smembers("session:user:1") == {f"session:{sid}".encode()}
+    # The index lives as long as a session can, so it never outlives the sessions it lists.
+    absolute = redis_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+    assert absolute - 5 < redis_client.ttl("session:user:1") <= absolute
 
 
 def test_sessions_survive_in_redis_across_app_instances(redis_app, make_app, redis_server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 
 import pytest
@@ -293,17 +294,49 @@ def test_a_sign_out_in_another_tab_leaves_this_tabs_form_resendable(client, sess
 
 def test_the_signed_out_notice_is_shown_once_and_writes_no_record(app, client, session_auth):
     session_auth.login()
-    session_auth.logout()
-    first = client.get("/session/login").get_data(as_text=True)
+    signed_out = session_auth.logout()
+    first = client.get(signed_out.headers["Location"]).get_data(as_text=True)
     second = client.get("/session/login").get_data(as_text=True)
     assert "The session record was deleted from the store" in first
     assert "The session record was deleted from the store" not in second
     assert session_rows(app) == []
 
 
-def test_the_signed_out_notice_cannot_be_summoned_by_a_link(client):
+def test_the_signed_out_notice_cannot_be_summoned_by_a_link(client, session_auth, time_machine):
     page = client.get("/session/login?signed_out=1").get_data(as_text=True)
     assert "The session record was deleted" not in page
+    time_machine.move_to(datetime.now(UTC), tick=False)
+    session_auth.login()
+    genuine = session_auth.logout().headers["Location"]
+    time_machine.shift(61)  # the mark in the URL is good for a minute
+    assert "The session record was deleted" not in client.get(genuine).get_data(as_text=True)
+
+
+def test_sign_out_tells_the_browser_to_clear_the_sites_cookies_and_storage(session_auth):
+    session_auth.login()
+    response = session_auth.logout()
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == '"cookies", "storage"'
+
+
+def test_a_chosen_language_survives_the_clearing_sign_out(client, session_auth):
+    client.get("/?lang=ko")
+    session_auth.login()
+    location = session_auth.logout().headers["Location"]
+    assert "lang=ko" in location  # the header clears the lang cookie too; the URL sets it again
+    client.delete_cookie("lang")  # as the browser does on Clear-Site-Data
+    page = client.get(location)
+    assert page.headers["Content-Language"] == "ko"
+    assert client.get_cookie("lang").value == "ko"
+
+
+def test_a_cross_site_sign_out_form_is_told_apart_from_an_earlier_sign_out(client):
+    answer = client.post(
+        "/session/logout", headers={"Sec-Fetch-Site": "cross-site"}, follow_redirects=True
+    )
+    page = answer.get_data(as_text=True)
+    assert "A page on another site sent a sign-out request here" in page
+    assert "You were already signed out" not in page
 
 
 @pytest.mark.parametrize(

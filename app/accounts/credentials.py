@@ -151,6 +151,34 @@ def signup_field_errors(username: str, password: str, display_name: str) -> dict
     return errors
 
 
+def password_change_errors(current: object, new: object, confirm: object) -> dict[str, list]:
+    """The rules of a password change, before the current password is checked."""
+    errors: dict[str, list] = {}
+    problem = _text_problem(current, "password", PASSWORD_MAX_LENGTH)
+    if problem:
+        errors["current_password"] = [problem]
+    problem = _text_problem(new, "password", PASSWORD_MAX_LENGTH)
+    if problem is None and len(new) < PASSWORD_MIN_LENGTH:
+        problem = gettext("A password has at least %(min)d characters.", min=PASSWORD_MIN_LENGTH)
+    if problem is None and new == current:
+        problem = gettext("The new password must differ from the current one.")
+    if problem:
+        errors["new_password"] = [problem]
+    elif confirm != new:
+        errors["confirm_password"] = [gettext("The two new passwords differ.")]
+    return errors
+
+
+def password_matches(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password (hashed, never the password itself) and commit."""
+    user.password_hash = generate_password_hash(password)
+    db.session.commit()
+
+
 def is_encodable(text: str) -> bool:
     """Whether `text` is real Unicode text: JSON can carry lone surrogates, UTF-8 cannot."""
     try:

@@ -1,4 +1,5 @@
-"""Forms (Flask-WTF, so each carries a CSRF token) for signing in and signing up.
+"""Forms (Flask-WTF, so each carries a CSRF token) for signing in, signing up and changing a
+password.
 
 The rules live in credentials.py and the views apply them, so the session login, the JWT token
 endpoint and sign-up cannot drift apart. The fields only carry the matching HTML limits.
@@ -25,9 +26,11 @@ FORM_EXPIRED = _(
 
 
 def render_form(template: str, form: FlaskForm, *, status: int = 200, **context):
-    """A page with a credentials form, filled in as sent except the password, which is never
+    """A page with a credentials form, filled in as sent except the passwords, which are never
     sent back to the browser."""
-    form.password.data = ""
+    for field in form:
+        if isinstance(field, PasswordField):
+            field.data = ""
     return render_template(template, form=form, **context), status
 
 
@@ -70,6 +73,29 @@ class SignupForm(TextForm):
     )
     password = PasswordField(
         _("Password"),
+        render_kw={
+            "maxlength": PASSWORD_MAX_LENGTH,
+            "minlength": PASSWORD_MIN_LENGTH,
+            "autocomplete": "new-password",
+        },
+    )
+
+
+class PasswordChangeForm(TextForm):
+    current_password = PasswordField(
+        _("Current password"),
+        render_kw={"maxlength": PASSWORD_MAX_LENGTH, "autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _("New password"),
+        render_kw={
+            "maxlength": PASSWORD_MAX_LENGTH,
+            "minlength": PASSWORD_MIN_LENGTH,
+            "autocomplete": "new-password",
+        },
+    )
+    confirm_password = PasswordField(
+        _("New password, again"),
         render_kw={
             "maxlength": PASSWORD_MAX_LENGTH,
             "minlength": PASSWORD_MIN_LENGTH,

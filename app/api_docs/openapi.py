@@ -22,6 +22,7 @@ REFRESH_COOKIE = "lab_refresh"
 SESSION_COPY_COOKIE = "lab_session_copy"
 REFRESH_COPY_COOKIE = "lab_refresh_copy"
 ACCESS_COPY_COOKIE = "lab_access_copy"
+PLANTED_COPY_COOKIE = "lab_planted_copy"
 
 JSON = "application/json"
 STORAGES = ["localStorage", "cookie"]
@@ -162,6 +163,47 @@ USER_SCHEMAS = {
     ),
     "SessionNotes": closed(
         {"notes": {"type": "array", "items": ref("Note")}, "scheme": {"const": "session"}}, TRACED
+    ),
+    "SessionDevice": closed(
+        {
+            "id": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{16}$",
+                "description": "A public handle for the session, never its ID.",
+            },
+            "current": {"type": "boolean", "description": "Whether it is this request's."},
+            "created_at": nullable({"type": "string", "format": "date-time"}),
+            "last_seen_at": nullable(
+                {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "Coarse: written when the expiry slides, at most every "
+                    "SESSION_REFRESH_INTERVAL_SECONDS.",
+                }
+            ),
+            "user_agent": TEXT,
+            "ip": {"type": "string", "description": "The network signed in from (/24, /48)."},
+        }
+    ),
+    "SessionDevices": closed(
+        {"sessions": {"type": "array", "items": ref("SessionDevice")}},
+        TRACED,
+        "The user's live sessions: this one first, then the most recently seen.",
+    ),
+    "RevokeSessions": {
+        "oneOf": [
+            closed({"id": {"type": "string", "minLength": 1, "maxLength": 64}}),
+            closed({"all_others": {"const": True}}),
+        ]
+    },
+    "SessionsRevoked": closed(
+        {
+            "revoked": COUNT,
+            "signed_out": {
+                "type": "boolean",
+                "description": "True when the session ended was this request's own.",
+            },
+        }
     ),
 }
 
@@ -403,6 +445,10 @@ ERROR_SCHEMAS = {
         TRACED,
     ),
     "NotAuthenticated": error("not_authenticated", "No valid session."),
+    "SessionCsrfFailed": error(
+        "csrf_failed", "The X-CSRFToken header is missing or does not match the session's."
+    ),
+    "NoSuchSession": error("not_found", "None of your live sessions has this id."),
     "NotFoundError": error("not_found", "No route at this address."),
     "MethodNotAllowedError": error("method_not_allowed", "The route exists for other methods."),
     "PayloadTooLargeError": error("request_entity_too_large", "Larger than MAX_CONTENT_LENGTH."),
@@ -498,6 +544,12 @@ PARAMETERS = {
         "description": "A copy of a signed-out `lab_session` cookie, kept to show it is dead.",
         "schema": {"type": "string"},
     },
+    "PlantedCopy": {
+        "name": PLANTED_COPY_COOKIE,
+        "in": "cookie",
+        "description": "The ID the fixation demo planted, kept to send it again after sign-in.",
+        "schema": {"type": "string"},
+    },
 }
 
 # Security schemes.
@@ -549,7 +601,8 @@ SECURITY_SCHEMES = {
         "in": "header",
         "name": "X-CSRFToken",
         "description": "Flask-WTF's token, for a POST authenticated by `lab_session` (the "
-        "session forms); the JSON session routes are GET only and need none.",
+        "session forms, and `POST /session/api/sessions/revoke`). Every page carries it in "
+        '`<meta name="csrf-token">` once the visitor holds one (a signed-in session does).',
     },
 }
 
@@ -650,6 +703,11 @@ RESPONSES = {
     "CsrfRefused": answer(
         "The `lab_access` cookie came without a matching `X-CSRF-Token`.", ref("CsrfFailed")
     ),
+    "RevokeRefused": answer(
+        "Not a revoke body, or no valid `X-CSRFToken`.",
+        one_of("InvalidRequest", "SessionCsrfFailed"),
+    ),
+    "SessionGone": answer("No live session of yours has this id.", ref("NoSuchSession")),
 }
 
 
@@ -852,6 +910,40 @@ SESSION_PATHS = {
             ),
         }
     },
+    "/session/api/sessions": {
+        "get": {
+            "operationId": "sessionDevices",
+            "tags": ["session"],
+            "summary": "The signed-in user's live sessions (the device list).",
+            "security": [{"sessionCookie": []}],
+            "parameters": TRACE_PARAMETER,
+            "responses": responses(
+                answer("Every live session of the user.", ref("SessionDevices")),
+                {401: "NotSignedIn", 503: "StoreUnavailable"},
+            ),
+        }
+    },
+    "/session/api/sessions/revoke": {
+        "post": {
+            "operationId": "revokeSessions",
+            "tags": ["session"],
+            "summary": "End one of your sessions by its id, or every other one.",
+            "description": "Its record is deleted: its cookie, wherever it is, then "
+            "authenticates no one. Ending this request's own session signs it out.",
+            "security": [{"sessionCookie": [], "sessionCsrfHeader": []}],
+            "requestBody": json_body("RevokeSessions"),
+            "responses": responses(
+                answer("Ended.", ref("SessionsRevoked")),
+                {
+                    400: "RevokeRefused",
+                    401: "NotSignedIn",
+                    404: "SessionGone",
+                    413: "PayloadTooLarge",
+                    503: "StoreUnavailable",
+                },
+            ),
+        }
+    },
     "/session/api/replay": {
         "get": {
             "operationId": "replaySignedOutSession",
@@ -915,6 +1007,61 @@ SCALE_PATHS = {
     },
 }
 
+BROWSER_LAB_SCHEMAS = {
+    "StolenToken": closed({"token": {"type": "string", "minLength": 1, "maxLength": 8192}}),
+    "SinkReceipt": closed(
+        {
+            "received": {"const": True},
+            "length": COUNT,
+            "preview": {"type": "string", "description": "The start of it, masked."},
+            "parts": COUNT,
+            "cookies_sent": {
+                "type": "array",
+                "items": TEXT,
+                "description": "The names of the cookies that came with the request.",
+            },
+        },
+        description="What the attacker's server received. It keeps nothing.",
+    ),
+    "FixationCheck": closed(
+        {
+            "planted": nullable(TEXT),
+            "current": nullable(TEXT),
+            "accepted": {"type": ["boolean", "null"]},
+        },
+        description="The planted ID's first characters, this session's, and whether the store "
+        "accepted the planted one (null when none is kept).",
+    ),
+}
+
+BROWSER_LAB_PATHS = {
+    "/lab/browser/api/sink": {
+        "post": {
+            "operationId": "browserLabSink",
+            "tags": ["lab"],
+            "summary": "The XSS demo's attacker's server: says what it received, keeps nothing.",
+            "requestBody": json_body("StolenToken"),
+            "responses": responses(
+                answer("Received.", ref("SinkReceipt")),
+                {400: "InvalidRequest", 413: "PayloadTooLarge"},
+            ),
+        }
+    },
+    "/lab/browser/api/fixation": {
+        "get": {
+            "operationId": "browserLabFixation",
+            "tags": ["lab"],
+            "summary": "Send the ID the fixation demo planted to the session store again.",
+            "security": [{}, {"sessionCookie": []}],
+            "parameters": [ref("PlantedCopy", "parameters")],
+            "responses": responses(
+                answer("What the store made of the planted ID.", ref("FixationCheck")),
+                {503: "StoreOrDatabaseUnavailable"},
+            ),
+        }
+    },
+}
+
 DOCUMENT_PATH = {
     "/api/openapi.json": {
         "get": {
@@ -948,6 +1095,7 @@ def build_openapi_document() -> dict:
                 {"name": "session", "description": "The server-side session, as JSON."},
                 {"name": "inspect", "description": "What a request carried, both schemes at once."},
                 {"name": "scale", "description": "Several instances: which one answered."},
+                {"name": "lab", "description": "The browser lab's attacks, shown live."},
                 {"name": "docs", "description": "This document."},
             ],
             "paths": {
@@ -955,6 +1103,7 @@ def build_openapi_document() -> dict:
                 **SESSION_PATHS,
                 **INSPECT_PATHS,
                 **SCALE_PATHS,
+                **BROWSER_LAB_PATHS,
                 **DOCUMENT_PATH,
             },
             "components": {
@@ -964,6 +1113,7 @@ def build_openapi_document() -> dict:
                     **TOKEN_SCHEMAS,
                     **INSPECT_SCHEMAS,
                     **SCALE_SCHEMAS,
+                    **BROWSER_LAB_SCHEMAS,
                     **ERROR_SCHEMAS,
                 },
                 "responses": RESPONSES,

@@ -31,6 +31,7 @@ STORAGE_COOKIE = "cookie"
 STORAGE_CHOICES = ("localStorage", STORAGE_COOKIE)
 REVOKED_BY_REUSE = "reuse"
 REVOKED_BY_LOGOUT = "logout"
+REVOKED_BY_PASSWORD = "password"  # noqa: S105 (a reason code, not a password)
 
 REASONS = {
     "missing": _("no refresh token was sent (the lab_refresh cookie is missing)"),
@@ -38,6 +39,7 @@ REASONS = {
     "expired": _("the refresh token has expired"),
     REVOKED_BY_REUSE: _("refresh token reuse detected; this sign-in was revoked"),
     REVOKED_BY_LOGOUT: _("the refresh token was revoked: this sign-in was signed out"),
+    REVOKED_BY_PASSWORD: _("the refresh token was revoked: the password was changed"),
 }
 
 
@@ -181,6 +183,23 @@ def revoke_family(family: RefreshFamily | None, reason: str, *, now: float | Non
     db.session.commit()
     db.session.refresh(family)
     return revoked.rowcount == 1
+
+
+def revoke_user_families(user_id: int, reason: str, *, now: float | None = None) -> int:
+    """Revoke every live refresh family of the user (a password change); how many."""
+    at = _now(now)
+    revoked = db.session.execute(
+        update(RefreshFamily)
+        .where(
+            RefreshFamily.user_id == user_id,
+            RefreshFamily.revoked_at.is_(None),
+            RefreshFamily.expires_at > at,
+        )
+        .values(revoked_at=at, revoked_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return revoked.rowcount
 
 
 def newest_tokens(family: RefreshFamily, limit: int) -> list[RefreshToken]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from app.accounts.credentials import (
 from app.accounts.notes import load_notes
 from app.extensions import csrf
 from app.flows import JWT_CREATION, JWT_USAGE
+from app.json_body import read_json_object
 from app.jwt_auth.denylist import denylist
 from app.jwt_auth.refresh import (
     REASONS,
@@ -61,17 +61,6 @@ CSRF_COOKIE_PATH = "/"  # readable by every page script, which repeats it in a h
 REPLAY_PATH = "/jwt/api/auth/replay"
 REPLAY_COOKIES = {"refresh": "lab_refresh_copy", "access": "lab_access_copy"}
 FAMILY_TOKENS_SHOWN = 12  # a family refreshed every few minutes for a week has thousands
-
-
-def read_json_object() -> dict | None:
-    """The request body as a JSON object, or None for anything else (bad JSON, nesting bombs)."""
-    if not request.is_json:
-        return None
-    try:
-        body = json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def bearer_challenge(reason: str | None = None, code: str = "invalid_token") -> str:

@@ -15,13 +15,24 @@ from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from app.accounts.credentials import Identity
+from app.session_auth.store import (
+    SESSION_ID_PATTERN,
+    USER_AGENT_KEY,
+    USER_AGENT_MAX_LENGTH,
+    LabSession,
+)
 from app.tracing import traced
 
 IDENTITY_KEY = "identity"
+# The first characters of the session ID the browser held before this sign-in, if any: the
+# profile shows them next to the new ID's, to show that sign-in never keeps an ID (fixation).
+ID_BEFORE_SIGN_IN_KEY = "id_before_sign_in"
+ID_PREFIX_LENGTH = 8
 
 
 def start_signed_in_session(identity: Identity) -> None:
     """Sign `identity` in: a new record in the store, under a new ID, with a new CSRF token."""
+    sent = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"], "")
     session.clear()  # whatever the visitor held before signing in stays behind
     login_user(identity)
     session[IDENTITY_KEY] = {
@@ -31,11 +42,19 @@ def start_signed_in_session(identity: Identity) -> None:
     }
     session["login_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     session["login_ip"] = request.remote_addr or "unknown"
+    session[USER_AGENT_KEY] = request.user_agent.string[:USER_AGENT_MAX_LENGTH]
+    if SESSION_ID_PATTERN.fullmatch(sent):
+        session[ID_BEFORE_SIGN_IN_KEY] = sent[:ID_PREFIX_LENGTH]
     # A new CSRF token: one seen before sign-in must not work after it. Flask-WTF caches this
     # request's token on `g` under the field's name, so that copy goes too.
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     generate_csrf()
     current_app.session_interface.store_new_session(session)
+
+
+def id_prefix(session: LabSession) -> str | None:
+    """The first characters of this session's ID, to compare with the one before sign-in."""
+    return session.sid[:ID_PREFIX_LENGTH] if session.stored else None
 
 
 def end_signed_in_session() -> None:

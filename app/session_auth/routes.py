@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     jsonify,
@@ -15,10 +16,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from app.accounts.credentials import (
     USERNAME_MAX_LENGTH,
@@ -29,12 +31,25 @@ from app.accounts.credentials import (
 from app.accounts.forms import FORM_EXPIRED, LoginForm, render_form
 from app.accounts.notes import load_notes
 from app.display import describe_cookie, mask_secret
-from app.errors.handlers import store_unavailable_response
+from app.errors.handlers import CSRF_FAILED, error_response, store_unavailable_response
 from app.extensions import db
 from app.flows import SESSION_CREATION, SESSION_USAGE
+from app.i18n import LANG_COOKIE, current_language
+from app.json_body import read_json_object
 from app.rate_limits import limit_sign_in
 from app.replay import keep_copy
-from app.session_auth.identity import end_signed_in_session, start_signed_in_session
+from app.session_auth.devices import (
+    NoSuchSession,
+    list_sessions,
+    revoke_other_sessions,
+    revoke_session,
+)
+from app.session_auth.identity import (
+    ID_BEFORE_SIGN_IN_KEY,
+    end_signed_in_session,
+    id_prefix,
+    start_signed_in_session,
+)
 from app.session_auth.store import SESSION_ID_PATTERN, STORE_ERRORS
 from app.tracing import current_trace, with_trace
 
@@ -46,8 +61,19 @@ INVALID_CREDENTIALS = _("Invalid username or password.")
 ALREADY_SIGNED_OUT = _("You were already signed out: there was no session to end.")
 SIGNED_OUT = _(
     "Signed out. The session record was deleted from the store, so a copy of the old cookie "
-    "no longer works."
+    "no longer works. This browser was also told to clear this site's cookies and storage, so "
+    "a token the JWT lab kept here is gone from it too; a copy of that token elsewhere stays "
+    "valid until it expires."
 )
+CROSS_SITE_SIGN_OUT = _(
+    "A page on another site sent a sign-out request here. Your browser sends no session cookie "
+    "with such a request (the cookie is SameSite=Lax), so it signed no one out."
+)
+# Everything this site left in the browser goes at sign-out (OWASP's advice): every cookie,
+# whatever its path, and localStorage.
+CLEAR_SITE_DATA = '"cookies", "storage"'
+SIGNED_OUT_MARK_SALT = "session-vs-jwt-lab signed out"
+SIGNED_OUT_MARK_SECONDS = 60
 
 
 def safe_next(target: str | None) -> str | None:
@@ -86,9 +112,14 @@ def form_expired(error: CSRFError):
         # The token could not be checked because the record could not be read: saying that
         # the form expired, or that the visitor is signed out, would both be false.
         return store_unavailable_response()
+    if request.path.startswith("/session/api/"):
+        return error_response(400, "csrf_failed", CSRF_FAILED)
+    if request.endpoint == "session_auth.devices":
+        flash(str(FORM_EXPIRED), "error")
+        return redirect(url_for("session_auth.devices"))
     if request.endpoint == "session_auth.logout":
         if not current_user.is_authenticated:
-            flash(str(ALREADY_SIGNED_OUT), "info")
+            flash(str(nobody_to_sign_out()), "info")
             return redirect(url_for("session_auth.login"))
         return render_template("session/logout.html", error=FORM_EXPIRED), 400
     return render_login(LoginForm(), status=400, error=FORM_EXPIRED)
@@ -100,6 +131,8 @@ def login():
     """Check the ID and password, then create a server-side session and send its ID as a cookie."""
     form = LoginForm()
     if request.method == "GET":
+        if just_signed_out():
+            flash(str(SIGNED_OUT), "success")
         if request.args.get("username"):
             form.username.data = request.args["username"][:USERNAME_MAX_LENGTH]
         return render_login(form)
@@ -119,20 +152,57 @@ def login():
 def logout():
     """Delete the session record and the cookie: the old ID then authenticates no one."""
     if not current_user.is_authenticated:
-        flash(str(ALREADY_SIGNED_OUT), "info")
+        flash(str(nobody_to_sign_out()), "info")
         return redirect(url_for("session_auth.login"))
     if request.method == "GET":
         return render_template("session/logout.html", error=None)
     copy = session.sid if request.form.get("keep_copy") == "1" else None
     end_signed_in_session()
     if copy is None:
-        flash(str(SIGNED_OUT), "success")
-        return redirect(url_for("session_auth.login"))
+        return signed_out_response()
     # The replay lab: keep what a thief who copied the cookie would hold, where only the
     # replay route receives it. A page script could not copy the HttpOnly cookie itself.
     response = redirect(url_for("session_auth.replay"))
     keep_copy(response, REPLAY_COOKIE, copy, url_for("session_auth.api_replay"))
     return response
+
+
+def nobody_to_sign_out():
+    """Why a sign-out found no session: none was there, or another site's form sent it."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return CROSS_SITE_SIGN_OUT
+    return ALREADY_SIGNED_OUT
+
+
+def signed_out_mark() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=SIGNED_OUT_MARK_SALT)
+
+
+def signed_out_response() -> Response:
+    """After a sign-out: to the sign-in page, with `Clear-Site-Data`.
+
+    The header clears every cookie, the ones set by this very response included, so neither the
+    flash (which travels in the pre-login cookie) nor the language choice could ride along. The
+    notice goes in the URL instead, signed and good for a minute, so a link cannot make the page
+    claim a sign-out that did not happen; the language goes as `?lang=`, which sets it again.
+    """
+    args = {"signed_out": signed_out_mark().dumps(1)}
+    if LANG_COOKIE in request.cookies:
+        args["lang"] = current_language()
+    response = redirect(url_for("session_auth.login", **args))
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
+def just_signed_out() -> bool:
+    mark = request.args.get("signed_out")
+    if not mark or current_user.is_authenticated:
+        return False
+    try:
+        signed_out_mark().loads(mark, max_age=SIGNED_OUT_MARK_SECONDS)
+    except BadData:
+        return False
+    return True
 
 
 @bp.get("/replay")
@@ -179,6 +249,8 @@ def profile():
         creation_flow=SESSION_CREATION,
         usage_flow=SESSION_USAGE,
         trace=current_trace(),
+        id_before=session.get(ID_BEFORE_SIGN_IN_KEY),
+        id_now=id_prefix(session),
     )
 
 
@@ -236,3 +308,85 @@ def api_notes():
         return not_signed_in()
     notes = load_notes(current_user.user_id)
     return jsonify(with_trace({"notes": [note.to_dict() for note in notes], "scheme": "session"}))
+
+
+# The device list.
+
+HANDLE_MAX_LENGTH = 64
+
+
+@bp.route("/devices", methods=["GET", "POST"])
+@login_required
+def devices():
+    """Your live sessions; end one, or every other one (a form, so it works without JavaScript)."""
+    user_id = current_user.user_id
+    if request.method == "POST":
+        if request.form.get("all_others") == "1":
+            ended = revoke_other_sessions(user_id)
+            flash(ended_message(ended), "success")
+            return redirect(url_for("session_auth.devices"))
+        try:
+            signed_out = revoke_session(user_id, request.form.get("id", "")[:HANDLE_MAX_LENGTH])
+        except NoSuchSession:
+            flash(str(SESSION_GONE), "info")
+            return redirect(url_for("session_auth.devices"))
+        if signed_out:
+            return signed_out_response()
+        flash(ended_message(1), "success")
+        return redirect(url_for("session_auth.devices"))
+    return render_template(
+        "session/devices.html",
+        sessions=list_sessions(user_id),
+        refresh_interval=current_app.config["SESSION_REFRESH_INTERVAL"],
+    )
+
+
+SESSION_GONE = _("That session had already ended: it is no longer in the store.")
+
+
+def ended_message(count: int) -> str:
+    if count == 0:
+        return gettext("No other session was live: there was nothing to end.")
+    return ngettext(
+        "Ended %(num)d other session: its record was deleted, so its cookie now "
+        "authenticates no one.",
+        "Ended %(num)d other sessions: their records were deleted, so their cookies now "
+        "authenticate no one.",
+        count,
+    )
+
+
+@bp.get("/api/sessions")
+def api_sessions():
+    """The signed-in user's live sessions as JSON; `id` is a public handle, never a session ID."""
+    if not current_user.is_authenticated:
+        return not_signed_in()
+    return jsonify(with_trace({"sessions": list_sessions(current_user.user_id)}))
+
+
+@bp.post("/api/sessions/revoke")
+def api_revoke_sessions():
+    """End one session (`{"id": ...}`) or every other one (`{"all_others": true}`). The CSRF
+    token comes in `X-CSRFToken`, from the page's `<meta name="csrf-token">`."""
+    if not current_user.is_authenticated:
+        return not_signed_in()
+    body = read_json_object()
+    handle = body.get("id") if body else None
+    all_others = body.get("all_others") if body else None
+    valid_handle = isinstance(handle, str) and 0 < len(handle) <= HANDLE_MAX_LENGTH
+    if body is None or (all_others is True) == valid_handle or set(body) - {"id", "all_others"}:
+        return error_response(400, "invalid_request", REVOKE_BODY)
+    user_id = current_user.user_id
+    if all_others:
+        return jsonify(revoked=revoke_other_sessions(user_id), signed_out=False)
+    try:
+        signed_out = revoke_session(user_id, handle)
+    except NoSuchSession:
+        return error_response(404, "not_found", SESSION_GONE)
+    return jsonify(revoked=1, signed_out=signed_out)
+
+
+REVOKE_BODY = _(
+    'Send a JSON object with either "id" (a session\'s id from /session/api/sessions) or '
+    '"all_others": true.'
+)

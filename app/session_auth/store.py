@@ -15,10 +15,14 @@ On top of that contract, `LabSessionInterface` adds what the site teaches:
 * A cookie that cannot be a session ID never reaches the store.
 * Expiry slides at most once per SESSION_REFRESH_INTERVAL, so a read-only request costs exactly
   one store read and no write; each store call is counted and timed into the request's trace.
+* Each store also knows which sessions belong to which user (a column in SQL, a set in Redis, a
+  map in memory), so that a user's sessions can be listed and ended: the device list, and a
+  password change that ends every other session.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -59,6 +63,12 @@ SIGNED_IN_AT = "_signed_in_at"
 SESSION_ID_BYTES = 32
 # secrets.token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+# Flask-Login's key for who the session belongs to.
+USER_ID_KEY = "_user_id"
+# What the store keeps of the browser that signed in, for the device list.
+USER_AGENT_KEY = "user_agent"
+USER_AGENT_MAX_LENGTH = 256
 
 # Keys of a session that are bookkeeping only before sign-in, never sent in the pre-login cookie.
 PRE_LOGIN_NOISE = frozenset({"_fresh", "_permanent"})
@@ -115,6 +125,32 @@ def naive_utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def owner_of(data) -> int | None:
+    """The user a session (or a stored record's data) belongs to, if it names one."""
+    value = data.get(USER_ID_KEY)
+    if isinstance(value, str) and value.isdecimal() and len(value) < 19:
+        return int(value)
+    return None
+
+
+def public_handle(store_id: str) -> str:
+    """A name for one session that can be shown and sent back (the device list's `id`): it
+    points at the session but cannot be turned back into its ID, which is 256 random bits."""
+    return hashlib.blake2b(store_id.encode(), digest_size=8, person=b"lab-device").hexdigest()
+
+
+@dataclass(frozen=True)
+class UserSession:
+    """One live session of a user, as the device list reads it from the store."""
+
+    store_id: str
+    data: dict
+
+    @property
+    def handle(self) -> str:
+        return public_handle(self.store_id)
+
+
 class UnreadableSession(ValueError):
     """A stored session whose bytes are not a msgpack map: treated as no session at all."""
 
@@ -159,7 +195,8 @@ class LabSession(ServerSideSession):
         self.cookie_due = False  # the session cookie must be (re)sent with this response
         # What became of the session cookie the browser sent: "none" (it sent none), "malformed"
         # (not a session ID), "unchecked" (the store could not be asked), "unknown" (the store
-        # has no such session) or "found".
+        # has no such session) or "found"; "planted" when this response sets it (the browser
+        # lab's fixation demo), so it must not be tidied away.
         self.cookie_state = "none"
         self.pre_login_cookie_sent = False
         self.pre_login_loaded: dict | None = None  # what that cookie held, if it was genuine
@@ -291,7 +328,10 @@ class LabSessionInterface(ServerSideSessionInterface):
     def delete_session_record(self, session: LabSession) -> None:
         """Delete the record now, so the old cookie authenticates no one; called by sign-out."""
         if session.stored:
+            owner = owner_of(session)
             self._delete_record(self._get_store_id(session.sid))
+            if owner is not None:
+                self._forget_owner(owner, self._get_store_id(session.sid))
         session.clear()
         # From here on this is a visitor who has not signed in: a notice for the next page
         # (a flash) travels in the pre-login cookie, and the store hears nothing more.
@@ -307,6 +347,27 @@ class LabSessionInterface(ServerSideSessionInterface):
             "expiry": session.store_expiry,
             "deadlines": deadlines(session) if session.stored else None,
         }
+
+    # A user's sessions: the device list, and ending them.
+
+    def store_id_of(self, session: LabSession) -> str | None:
+        return self._get_store_id(session.sid) if session.stored else None
+
+    @store_call("read")
+    def user_sessions(self, user_id: int) -> list[UserSession]:
+        """Every live session of the user, read in one go (one query, or two Redis commands)."""
+        return self._user_records(user_id)
+
+    def end_user_session(self, user_id: int, store_id: str) -> None:
+        """Delete one of the user's records: its cookie then authenticates no one."""
+        self._delete_record(store_id)
+        self._forget_owner(user_id, store_id)
+
+    def _user_records(self, user_id: int) -> list[UserSession]:
+        raise NotImplementedError
+
+    def _forget_owner(self, user_id: int, store_id: str) -> None:
+        """Drop the record from the user's index, where the store keeps one apart."""
 
     # Reading, with the trace.
 
@@ -508,7 +569,9 @@ class SqlSessionStore(LabSessionInterface):
         with db.engine.begin() as conn:
             if not session.stored:
                 conn.execute(
-                    insert(SessionRecord).values(session_id=store_id, data=payload, expiry=expiry)
+                    insert(SessionRecord).values(
+                        session_id=store_id, user_id=owner_of(session), data=payload, expiry=expiry
+                    )
                 )
                 self._sweep_expired(conn, current_app.config["SESSION_SWEEP_BATCH"])
                 return
@@ -527,6 +590,14 @@ class SqlSessionStore(LabSessionInterface):
     def _delete_session(self, store_id: str) -> None:
         with db.engine.begin() as conn:
             conn.execute(delete(SessionRecord).where(SessionRecord.session_id == store_id))
+
+    def _user_records(self, user_id: int) -> list[UserSession]:
+        query = select(SessionRecord.session_id, SessionRecord.data).where(
+            SessionRecord.user_id == user_id, SessionRecord.expiry > naive_utcnow()
+        )
+        with db.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return _readable(rows)
 
     def _delete_expired_sessions(self) -> None:
         """Every expired record at once: `flask session_cleanup`, for an operator to run."""
@@ -556,7 +627,19 @@ class RedisSessionStore(LabSessionInterface, RedisSessionInterface):
         raw = self.client.get(store_id)
         return None if raw is None else decode_record(raw)
 
+    def _user_index(self, user_id: int) -> str:
+        return f"{self.key_prefix}user:{user_id}"
+
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
+        owner = owner_of(session)
+        if not session.stored and owner is not None:
+            # Indexed first: if the SET then fails, the index names a missing record, which the
+            # next listing drops. No member outlives the absolute timeout from now, so neither
+            # need the set.
+            index = self._user_index(owner)
+            self.client.sadd(index, store_id)
+            absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
+            self.client.expire(index, int(absolute.total_seconds()))
         # A session already stored is only ever updated (SET ... XX): if a sign-out deleted it
         # meanwhile, a late write from another request must not bring it back.
         self.client.set(
@@ -565,6 +648,24 @@ class RedisSessionStore(LabSessionInterface, RedisSessionInterface):
             ex=int(session_lifetime.total_seconds()),
             xx=session.stored,
         )
+
+    def _user_records(self, user_id: int) -> list[UserSession]:
+        index = self._user_index(user_id)
+        store_ids = sorted(member.decode() for member in self.client.smembers(index))
+        if not store_ids:
+            return []
+        values = self.client.mget(store_ids)
+        gone = [store_id for store_id, raw in zip(store_ids, values, strict=True) if raw is None]
+        if gone:
+            self.client.srem(index, *gone)  # expired or ended: the index forgets them
+        return _readable(
+            (store_id, raw)
+            for store_id, raw in zip(store_ids, values, strict=True)
+            if raw is not None
+        )
+
+    def _forget_owner(self, user_id: int, store_id: str) -> None:
+        self.client.srem(self._user_index(user_id), store_id)
 
 
 class MemorySessionStore(LabSessionInterface, CacheLibSessionInterface):
@@ -578,6 +679,7 @@ class MemorySessionStore(LabSessionInterface, CacheLibSessionInterface):
         # Threads of one worker share the cache: "still there?" and the write happen under one
         # lock, and so does a sign-out's delete, so that a delete can never fall in between.
         self._write_lock = threading.Lock()
+        self._by_user: dict[int, set[str]] = {}
 
     def health(self) -> str:
         return "ok"
@@ -587,10 +689,44 @@ class MemorySessionStore(LabSessionInterface, CacheLibSessionInterface):
             if session.stored and not self.cache.has(store_id):
                 return  # signed out meanwhile: an update must not bring it back
             super()._upsert_session(session_lifetime, session, store_id)
+            owner = owner_of(session)
+            if not session.stored and owner is not None:
+                # The user's sessions that have expired meanwhile go now, so the map holds at
+                # most the live sessions and the last sign-in of each user.
+                live = {sid for sid in self._by_user.get(owner, ()) if self.cache.has(sid)}
+                self._by_user[owner] = live | {store_id}
 
     def _delete_session(self, store_id: str) -> None:
         with self._write_lock:
             super()._delete_session(store_id)
+
+    def _user_records(self, user_id: int) -> list[UserSession]:
+        with self._write_lock:
+            store_ids = sorted(self._by_user.get(user_id, ()))
+            found = [(store_id, self.cache.get(store_id)) for store_id in store_ids]
+            live = {store_id for store_id, raw in found if raw is not None}
+            if live:
+                self._by_user[user_id] = live
+            else:
+                self._by_user.pop(user_id, None)
+        # This store keeps each session as a dict, not as serialised bytes.
+        return [UserSession(store_id, data) for store_id, data in found if isinstance(data, dict)]
+
+    def _forget_owner(self, user_id: int, store_id: str) -> None:
+        with self._write_lock:
+            self._by_user.get(user_id, set()).discard(store_id)
+
+
+def _readable(rows) -> list[UserSession]:
+    """Records as (store ID, raw bytes), decoded; one that cannot be read is left out."""
+    sessions = []
+    for store_id, raw in rows:
+        try:
+            data = decode_record(bytes(raw))
+        except (UnreadableSession, TypeError):
+            continue
+        sessions.append(UserSession(store_id, data))
+    return sessions
 
 
 def create_session_store(app: Flask, redis_client: Redis | None = None) -> LabSessionInterface:

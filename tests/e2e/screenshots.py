@@ -29,9 +29,11 @@ KOREAN_PAGES = (
     "jwt-profile-replayed",
     "inspect-both",
     "scale",
+    "browser-lab",
+    "devices",
 )
 # (file name, path, state: None, "session", "jwt", "both", "tampered", "signed out", "cookie",
-# "replayed" or "session replayed")
+# "replayed", "session replayed", "scale", "injected", "csrf" or "devices")
 PAGES = [
     ("home", "/", None),
     ("session-login", "/session/login", None),
@@ -48,6 +50,11 @@ PAGES = [
     ("inspect-neither", "/inspect", None),
     ("inspect-refused", "/inspect", "tampered"),
     ("scale", "/lab/scale", "scale"),
+    ("browser-lab", "/lab/browser", "injected"),
+    ("csrf-refused", "/lab/browser/csrf/target", "csrf"),
+    ("attacker", "/lab/browser/attacker", None),
+    ("devices", "/session/devices", "devices"),
+    ("password", "/account/password", "session"),
     ("signup", "/account/signup", None),
     ("not-found", "/no/such/page", None),
 ]
@@ -84,10 +91,21 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                     locale="ko-KR" if language == "ko" else "en-US",
                 )
                 page = context.new_page()
-                if state in ("session", "both", "session replayed", "scale"):
+                if state in ("session", "both", "session replayed", "scale", "injected", "csrf"):
                     session_login(page, server.url, language=language)
-                if state in ("jwt", "both", "tampered", "signed out", "replayed", "scale"):
+                if state in (
+                    "jwt",
+                    "both",
+                    "tampered",
+                    "signed out",
+                    "replayed",
+                    "scale",
+                    "injected",
+                ):
                     jwt_login(page, server.url, language=language)
+                if state == "devices":
+                    sign_in_elsewhere(browser, server.url, language)
+                    session_login(page, server.url, language=language)
                 if state == "cookie":
                     jwt_login(page, server.url, language=language, storage="cookie")
                 if state == "tampered":
@@ -101,10 +119,15 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                 elif state == "session replayed":
                     page.locator("[data-session-replay-button]").click()
                     page.wait_for_url(f"{server.url}{path}")
+                elif state == "csrf":
+                    forge_a_session_action(page, server.url)
                 else:
                     page.goto(f"{server.url}{path}")
                 if state == "scale":
                     send_scale_requests(page)
+                if state == "injected":
+                    page.locator("[data-run-injected]").click()
+                    page.locator('[data-finding="session-ridden"]').wait_for()
                 page.wait_for_load_state("networkidle")
                 suffix = "-ko" if language == "ko" else ""
                 target = out_dir / f"{name}{suffix}-{tag}.png"
@@ -116,6 +139,25 @@ def take_screenshots(out_dir: Path) -> list[Path]:
             browser.close()
             server.stop()
     return saved
+
+
+def sign_in_elsewhere(browser, base: str, language: str) -> None:
+    """Sign alice in from another browser, so that the device list has two lines."""
+    phone = browser.new_context(
+        user_agent="Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/150.0.0.0 Mobile Safari/537.36"
+    )
+    session_login(phone.new_page(), base, language=language)
+    phone.close()
+
+
+def forge_a_session_action(page, base: str) -> None:
+    """The CSRF demo: relax the demo cookie, then send the attacker's form from the other site."""
+    page.goto(f"{base}/lab/browser")
+    page.locator('button[name="samesite"][value="None"]').click()
+    page.locator("[data-attacker-link]").click()
+    page.locator("[data-forge-session]").click()
+    page.locator("[data-csrf-result]").wait_for()
 
 
 def send_scale_requests(page) -> None:

@@ -34,6 +34,11 @@ PAGES = [
     ("/account/signup", None),
     ("/lab/scale", None),
     ("/lab/scale", "both"),
+    ("/lab/browser", None),
+    ("/lab/browser", "both"),
+    ("/lab/browser/attacker", None),
+    ("/session/devices", "session"),
+    ("/account/password", "session"),
     ("/no/such/page", None),
 ]
 

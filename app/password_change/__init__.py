@@ -1,0 +1,1 @@
+"""Changing a password ends every other sign-in, under both schemes."""
