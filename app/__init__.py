@@ -9,6 +9,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, request, session
 from flask_babel import gettext, lazy_gettext
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event
@@ -173,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
 
 # Everything is served by the app itself, with no inline script or style: a strict policy fits.
 def content_security_policy(form_action: str = "'self'") -> str:
+    """The policy every page gets; only where forms may post can differ (see below)."""
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action {form_action}; "
@@ -244,7 +246,19 @@ def register_template_helpers(app: Flask) -> None:
             "page_strings": page_strings,
             "served_by": served_by(app),
             "page_csrf_token": page_csrf_token,
+            "session_cookie_withheld": session_cookie_withheld,
         }
+
+
+def session_cookie_withheld() -> bool:
+    """Whether this request came from a form on another site, which the browser sends without
+    the SameSite=Lax session cookie: the page cannot tell who is signed in, and must not say
+    "nobody" (its other tabs would believe it)."""
+    return (
+        request.method not in ("GET", "HEAD")
+        and request.headers.get("Sec-Fetch-Site") == "cross-site"
+        and not current_user.is_authenticated
+    )
 
 
 def page_csrf_token() -> str:

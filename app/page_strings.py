@@ -429,4 +429,5 @@ def page_strings() -> dict:
             "The planted ID {planted}… sent to the store now: refused, no session has it."
         ),
         "fixation.accepted": _("The planted ID {planted}… opened a session: fixation worked."),
+        "fixation.failed": _("The server could not check the planted ID; try again in a moment."),
     }

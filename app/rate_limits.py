@@ -54,6 +54,7 @@ def limit_sign_in(view):
 
 
 def signed_in_user_key() -> str:
+    """The bucket of the signed-in user, whatever address they come from."""
     return f"user:{current_user.get_id()}"
 
 

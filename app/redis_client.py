@@ -31,6 +31,7 @@ from collections.abc import Callable
 from flask import Flask
 from redis import Redis
 from redis.backoff import NoBackoff
+from redis.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -124,9 +125,23 @@ class GuardedRedis(Redis):
         self.breaker = CircuitBreaker()
 
     def execute_command(self, *args, **options):
+        return self._through_breaker(super().execute_command, *args, **options)
+
+    def atomically(self, queue: Callable[[Pipeline], object]) -> list:
+        """The commands `queue` puts on a pipeline, sent as one MULTI/EXEC (one round trip, all
+        or nothing), through the same breaker: a pipeline does not call `execute_command`."""
+
+        def run() -> list:
+            with self.pipeline(transaction=True) as pipe:
+                queue(pipe)
+                return pipe.execute()
+
+        return self._through_breaker(run)
+
+    def _through_breaker(self, call: Callable, *args, **options):
         trial = self.breaker.before_call()
         try:
-            result = super().execute_command(*args, **options)
+            result = call(*args, **options)
         except (RedisConnectionError, RedisTimeoutError):
             if self.breaker.failed(trial):
                 # Said once, when the circuit opens; the requests it then refuses are not

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from redis import Redis
 
 from app import create_app
 from app.accounts.cli import seed_demo_users
@@ -99,6 +100,16 @@ def make_app(app_config, tmp_path, monkeypatch):
 @pytest.fixture
 def app(make_app):
     return make_app()
+
+
+@pytest.fixture(params=["sql", "memory", "redis"])
+def store_app(request, make_app):
+    """The app with each session store in turn (Redis: a real server, emptied first)."""
+    if request.param == "redis":
+        server = request.getfixturevalue("redis_server")
+        Redis.from_url(server.url).flushdb()
+        return make_app(SESSION_STORE="redis", REDIS_URL=server.url)
+    return make_app(SESSION_STORE=request.param)
 
 
 @pytest.fixture

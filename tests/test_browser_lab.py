@@ -92,6 +92,19 @@ def test_a_cross_site_form_with_the_demo_cookie_but_no_token_is_refused(client):
     assert "missing: a page of another site cannot read it" in page
 
 
+def test_a_page_reached_by_a_cross_site_post_does_not_claim_nobody_is_signed_in(client):
+    SessionActions(client).login()
+    client.delete_cookie(SESSION_COOKIE)  # what SameSite=Lax does to a cross-site POST
+    answer = client.post(
+        "/lab/browser/csrf/target",
+        data={"change": "give-the-attacker-your-account"},
+        headers={"Origin": OTHER_SITE, "Sec-Fetch-Site": "cross-site"},
+    )
+    page = answer.get_data(as_text=True)
+    assert "Session: not sent" in page
+    assert "data-session-status" not in page  # other tabs hear nothing from this page
+
+
 def test_the_same_form_from_the_lab_with_its_token_is_accepted(client):
     token = lab_token(client)
     client.post(

@@ -39,7 +39,8 @@ def test_the_new_password_works_and_the_old_one_no_longer_does(app):
     assert SessionActions(fresh).login("alice", NEW).status_code == 302
 
 
-def test_every_other_session_ends_and_this_one_gets_a_new_id(app):
+def test_every_other_session_ends_and_this_one_gets_a_new_id(store_app):
+    app = store_app
     client = signed_in(app)
     others = [signed_in(app) for _ in range(2)]
     before = client.get_cookie(SESSION_COOKIE).value

@@ -319,6 +319,32 @@ def test_sign_out_tells_the_browser_to_clear_the_sites_cookies_and_storage(sessi
     assert response.headers["Clear-Site-Data"] == '"cookies", "storage"'
 
 
+@pytest.mark.parametrize(
+    ("base_url", "claimed"),
+    [
+        ("http://localhost", True),
+        ("http://127.0.0.1:5000", True),
+        ("https://lab.example.org", True),
+        ("http://192.168.1.20:5000", False),  # not a secure context: the browser ignores it
+    ],
+)
+def test_the_pages_claim_the_clearing_only_where_the_browser_obeys_it(app, base_url, claimed):
+    client = app.test_client()
+    page = client.get("/session/login", base_url=base_url).get_data(as_text=True)
+    client.post(
+        "/session/login",
+        data={"username": "alice", "password": "wonderland", "csrf_token": csrf_token_from(page)},
+        base_url=base_url,
+    )
+    profile = client.get("/session/profile", base_url=base_url).get_data(as_text=True)
+    assert ("Clear-Site-Data" in profile) is claimed
+    token = csrf_token_from(profile)
+    signed_out = client.post("/session/logout", data={"csrf_token": token}, base_url=base_url)
+    notice = client.get(signed_out.headers["Location"], base_url=base_url).get_data(as_text=True)
+    assert "Signed out. The session record was deleted" in notice
+    assert ("told to clear this site" in notice) is claimed
+
+
 def test_a_chosen_language_survives_the_clearing_sign_out(client, session_auth):
     client.get("/?lang=ko")
     session_auth.login()

@@ -170,13 +170,14 @@ def password_change_errors(current: object, new: object, confirm: object) -> dic
 
 
 def password_matches(user: User, password: str) -> bool:
+    """Whether `password` is the user's (one scrypt check; the caller rate-limits)."""
     return check_password_hash(user.password_hash, password)
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a new password (hashed, never the password itself) and commit."""
+    """Put a new password (hashed, never the password itself) in the database session; the
+    caller commits, together with what the change must end."""
     user.password_hash = generate_password_hash(password)
-    db.session.commit()
 
 
 def is_encodable(text: str) -> bool:

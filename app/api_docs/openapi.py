@@ -1015,11 +1015,6 @@ BROWSER_LAB_SCHEMAS = {
             "length": COUNT,
             "preview": {"type": "string", "description": "The start of it, masked."},
             "parts": COUNT,
-            "cookies_sent": {
-                "type": "array",
-                "items": TEXT,
-                "description": "The names of the cookies that came with the request.",
-            },
         },
         description="What the attacker's server received. It keeps nothing.",
     ),

@@ -39,9 +39,9 @@ from app.display import mask_secret
 from app.errors.handlers import error_response, store_unavailable_response
 from app.extensions import csrf, db
 from app.json_body import read_json_object
-from app.replay import forget_copy, keep_copy
-from app.session_auth.identity import ID_PREFIX_LENGTH, id_prefix
-from app.session_auth.store import SESSION_ID_PATTERN, STORE_ERRORS
+from app.replay import keep_copy
+from app.session_auth.identity import ID_BEFORE_SIGN_IN_KEY, ID_PREFIX_LENGTH, id_prefix
+from app.session_auth.store import STORE_ERRORS
 
 bp = Blueprint("browser_lab", __name__, url_prefix="/lab/browser")
 
@@ -89,12 +89,15 @@ def csrf_refused(error: CSRFError):
 
 @bp.get("")
 def index():
+    """The three attacks, each with what it needs from the visitor's current state."""
     return render_template(
         "lab/browser.html",
         other_site=other_site(),
         demo=demo_cookie(),
         session_cookie=current_app.config["SESSION_COOKIE_NAME"],
         session_samesite=current_app.config["SESSION_COOKIE_SAMESITE"],
+        id_before=session.get(ID_BEFORE_SIGN_IN_KEY),
+        id_now=id_prefix(session),
     )
 
 
@@ -116,7 +119,6 @@ def sink():
         length=len(token),
         preview=mask_secret(token, keep=12),
         parts=token.count(".") + 1,
-        cookies_sent=sorted(request.cookies),
     )
 
 
@@ -129,7 +131,17 @@ def set_demo_cookie():
     choice = request.form.get("samesite")
     response = redirect(url_for("browser_lab.index", _anchor="csrf"))
     if choice not in SAMESITE_CHOICES:
-        response.delete_cookie(DEMO_COOKIE, path=DEMO_COOKIE_PATH)
+        # Deleted with the attributes it was set with: a browser keeps a Secure cookie that an
+        # insecure Set-Cookie tries to overwrite.
+        held = demo_cookie()
+        relaxed = held is not None and held["samesite"] == "None"
+        response.delete_cookie(
+            DEMO_COOKIE,
+            path=DEMO_COOKIE_PATH,
+            httponly=True,
+            secure=relaxed or current_app.config["SESSION_COOKIE_SECURE"],
+            samesite="None" if relaxed else "Lax",
+        )
         return response
     response.set_cookie(
         DEMO_COOKIE,
@@ -205,16 +217,7 @@ def plant():
             next_url=url_for("browser_lab.index", _anchor="fixation"),
         )
     )
-    interface = current_app.session_interface
-    response.set_cookie(
-        current_app.config["SESSION_COOKIE_NAME"],
-        planted,
-        httponly=True,
-        path=interface.get_cookie_path(current_app),
-        secure=interface.get_cookie_secure(current_app),
-        samesite=interface.get_cookie_samesite(current_app),
-    )
-    session.cookie_state = "planted"  # the cookie is this response's: keep it, do not tidy it
+    current_app.session_interface.plant_cookie(current_app, session, response, planted)
     keep_copy(response, PLANTED_COPY, planted, PLANTED_COPY_PATH)
     return response
 
@@ -224,15 +227,12 @@ def fixation_check():
     """Send the planted ID to the store again, now: does it open a session?"""
     planted = request.cookies.get(PLANTED_COPY)
     current = id_prefix(session)
-    if planted is None or not SESSION_ID_PATTERN.fullmatch(planted):
+    if planted is None:
         return jsonify(planted=None, current=current, accepted=None)
     try:
-        record = current_app.session_interface.load_session_record(planted)
+        record = current_app.session_interface.signed_in_record(planted)
     except STORE_ERRORS:
         db.session.rollback()
         return store_unavailable_response()
-    accepted = record is not None and "_user_id" in record.data
-    response = jsonify(planted=planted[:ID_PREFIX_LENGTH], current=current, accepted=accepted)
-    if request.args.get("forget") == "1":
-        forget_copy(response, PLANTED_COPY, PLANTED_COPY_PATH)
-    return response
+    prefix = planted[:ID_PREFIX_LENGTH]
+    return jsonify(planted=prefix, current=current, accepted=record is not None)

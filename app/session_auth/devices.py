@@ -22,9 +22,14 @@ from app.session_auth.store import (
 
 
 def _iso(value: object) -> str | None:
+    """Unix seconds as ISO 8601 UTC; None for anything a record should not hold there."""
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
-    return datetime.fromtimestamp(value, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    try:
+        moment = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def describe_session(record: UserSession, current_store_id: str | None) -> dict:

@@ -50,7 +50,7 @@ from app.session_auth.identity import (
     id_prefix,
     start_signed_in_session,
 )
-from app.session_auth.store import SESSION_ID_PATTERN, STORE_ERRORS
+from app.session_auth.store import STORE_ERRORS, USER_ID_KEY
 from app.tracing import current_trace, with_trace
 
 bp = Blueprint("session_auth", __name__, url_prefix="/session")
@@ -60,6 +60,10 @@ REPLAY_COOKIE = "lab_session_copy"
 INVALID_CREDENTIALS = _("Invalid username or password.")
 ALREADY_SIGNED_OUT = _("You were already signed out: there was no session to end.")
 SIGNED_OUT = _(
+    "Signed out. The session record was deleted from the store, so a copy of the old cookie "
+    "no longer works."
+)
+SIGNED_OUT_AND_CLEARED = _(
     "Signed out. The session record was deleted from the store, so a copy of the old cookie "
     "no longer works. This browser was also told to clear this site's cookies and storage, so "
     "a token the JWT lab kept here is gone from it too; a copy of that token elsewhere stays "
@@ -73,6 +77,7 @@ CROSS_SITE_SIGN_OUT = _(
 # whatever its path, and localStorage.
 CLEAR_SITE_DATA = '"cookies", "storage"'
 SIGNED_OUT_MARK_SALT = "session-vs-jwt-lab signed out"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 SIGNED_OUT_MARK_SECONDS = 60
 
 
@@ -121,7 +126,10 @@ def form_expired(error: CSRFError):
         if not current_user.is_authenticated:
             flash(str(nobody_to_sign_out()), "info")
             return redirect(url_for("session_auth.login"))
-        return render_template("session/logout.html", error=FORM_EXPIRED), 400
+        page = render_template(
+            "session/logout.html", error=FORM_EXPIRED, clears_site_data=browser_clears_site_data()
+        )
+        return page, 400
     return render_login(LoginForm(), status=400, error=FORM_EXPIRED)
 
 
@@ -132,7 +140,8 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         if just_signed_out():
-            flash(str(SIGNED_OUT), "success")
+            notice = SIGNED_OUT_AND_CLEARED if browser_clears_site_data() else SIGNED_OUT
+            flash(str(notice), "success")
         if request.args.get("username"):
             form.username.data = request.args["username"][:USERNAME_MAX_LENGTH]
         return render_login(form)
@@ -155,7 +164,9 @@ def logout():
         flash(str(nobody_to_sign_out()), "info")
         return redirect(url_for("session_auth.login"))
     if request.method == "GET":
-        return render_template("session/logout.html", error=None)
+        return render_template(
+            "session/logout.html", error=None, clears_site_data=browser_clears_site_data()
+        )
     copy = session.sid if request.form.get("keep_copy") == "1" else None
     end_signed_in_session()
     if copy is None:
@@ -174,6 +185,13 @@ def nobody_to_sign_out():
     return ALREADY_SIGNED_OUT
 
 
+def browser_clears_site_data() -> bool:
+    """Whether the browser obeys `Clear-Site-Data` here: only in a secure context, which is
+    https or a loopback address (plain http to a LAN address is not one)."""
+    host = urlsplit(f"//{request.host}").hostname or ""
+    return request.is_secure or host in LOOPBACK_HOSTS or host.endswith(".localhost")
+
+
 def signed_out_mark() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt=SIGNED_OUT_MARK_SALT)
 
@@ -183,8 +201,10 @@ def signed_out_response() -> Response:
 
     The header clears every cookie, the ones set by this very response included, so neither the
     flash (which travels in the pre-login cookie) nor the language choice could ride along. The
-    notice goes in the URL instead, signed and good for a minute, so a link cannot make the page
-    claim a sign-out that did not happen; the language goes as `?lang=`, which sets it again.
+    notice goes in the URL instead, signed by the server and good for a minute: no one can make
+    up such a link, and an old one says nothing. (Nothing survives the clearing to tie it to
+    this browser, so for that minute it would show its notice to whoever opened it.) The
+    language goes as `?lang=`, which sets it again.
     """
     args = {"signed_out": signed_out_mark().dumps(1)}
     if LANG_COOKIE in request.cookies:
@@ -219,14 +239,13 @@ def api_replay():
     copy = request.cookies.get(REPLAY_COOKIE)
     if copy is None:
         return jsonify(copy=False, status=None, body=None)
-    interface = current_app.session_interface
     try:
-        record = interface.load_session_record(copy) if SESSION_ID_PATTERN.fullmatch(copy) else None
+        record = current_app.session_interface.signed_in_record(copy)
     except STORE_ERRORS:
         db.session.rollback()
         return store_unavailable_response()
-    if record is not None and "_user_id" in record.data:
-        body = {"scheme": "session", "user_id": record.data["_user_id"]}
+    if record is not None:
+        body = {"scheme": "session", "user_id": record.data[USER_ID_KEY]}
         return jsonify(with_trace({"copy": True, "status": 200, "body": body}))
     refused, status = not_signed_in()
     return jsonify(with_trace({"copy": True, "status": status, "body": refused.get_json()}))
@@ -251,6 +270,7 @@ def profile():
         trace=current_trace(),
         id_before=session.get(ID_BEFORE_SIGN_IN_KEY),
         id_now=id_prefix(session),
+        clears_site_data=browser_clears_site_data(),
     )
 
 
@@ -338,6 +358,7 @@ def devices():
         "session/devices.html",
         sessions=list_sessions(user_id),
         refresh_interval=current_app.config["SESSION_REFRESH_INTERVAL"],
+        store_shared=current_app.session_interface.shared,
     )
 
 
@@ -345,6 +366,7 @@ SESSION_GONE = _("That session had already ended: it is no longer in the store."
 
 
 def ended_message(count: int) -> str:
+    """What ending `count` other sessions did, in the page's language."""
     if count == 0:
         return gettext("No other session was live: there was nothing to end.")
     return ngettext(
@@ -371,19 +393,19 @@ def api_revoke_sessions():
     if not current_user.is_authenticated:
         return not_signed_in()
     body = read_json_object()
-    handle = body.get("id") if body else None
-    all_others = body.get("all_others") if body else None
-    valid_handle = isinstance(handle, str) and 0 < len(handle) <= HANDLE_MAX_LENGTH
-    if body is None or (all_others is True) == valid_handle or set(body) - {"id", "all_others"}:
+    if body == {"all_others": True}:
+        return jsonify(revoked=revoke_other_sessions(current_user.user_id), signed_out=False)
+    handle = body.get("id") if body is not None and set(body) == {"id"} else None
+    if not isinstance(handle, str) or not 0 < len(handle) <= HANDLE_MAX_LENGTH:
         return error_response(400, "invalid_request", REVOKE_BODY)
-    user_id = current_user.user_id
-    if all_others:
-        return jsonify(revoked=revoke_other_sessions(user_id), signed_out=False)
     try:
-        signed_out = revoke_session(user_id, handle)
+        signed_out = revoke_session(current_user.user_id, handle)
     except NoSuchSession:
         return error_response(404, "not_found", SESSION_GONE)
-    return jsonify(revoked=1, signed_out=signed_out)
+    response = jsonify(revoked=1, signed_out=signed_out)
+    if signed_out:
+        response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA  # a sign-out, like the form's
+    return response
 
 
 REVOKE_BODY = _(

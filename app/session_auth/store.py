@@ -291,7 +291,7 @@ class LabSessionInterface(ServerSideSessionInterface):
         if session.stored:
             self._send_session_cookie(app, session, response)
             return
-        if "_user_id" in session:
+        if USER_ID_KEY in session:
             return  # a sign-in whose record could not be stored: it must leave no trace
         stale = session.cookie_state == "malformed" or (
             session.cookie_state == "unknown" and self.shared
@@ -351,11 +351,36 @@ class LabSessionInterface(ServerSideSessionInterface):
     # A user's sessions: the device list, and ending them.
 
     def store_id_of(self, session: LabSession) -> str | None:
+        """The key of this session's record, if it has one (the device list marks it)."""
         return self._get_store_id(session.sid) if session.stored else None
+
+    def signed_in_record(self, sid: str) -> StoredRecord | None:
+        """The record this ID opens, if it opens a signed-in session now: what a copied (or
+        planted) session cookie is worth. One store read; STORE_ERRORS propagate."""
+        if not SESSION_ID_PATTERN.fullmatch(sid):
+            return None
+        record = self.load_session_record(sid)
+        return record if record is not None and USER_ID_KEY in record.data else None
+
+    def plant_cookie(self, app: Flask, session: LabSession, response: Response, sid: str) -> None:
+        """Set the session cookie to `sid`, an ID this server never issued, with the real cookie's
+        attributes: the browser lab's fixation demo. This response's own cookie is then left as
+        it is, not tidied away as an unknown one."""
+        response.set_cookie(
+            self.get_cookie_name(app),
+            sid,
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        session.cookie_state = "planted"
 
     @store_call("read")
     def user_sessions(self, user_id: int) -> list[UserSession]:
-        """Every live session of the user, read in one go (one query, or two Redis commands)."""
+        """Every live session of the user, read in one go (one query; in Redis, SMEMBERS and
+        MGET, and an SREM for members that have expired)."""
         return self._user_records(user_id)
 
     def end_user_session(self, user_id: int, store_id: str) -> None:
@@ -631,23 +656,26 @@ class RedisSessionStore(LabSessionInterface, RedisSessionInterface):
         return f"{self.key_prefix}user:{user_id}"
 
     def _upsert_session(self, session_lifetime: TimeDelta, session, store_id: str) -> None:
+        payload = self.serializer.encode(session)
+        seconds = int(session_lifetime.total_seconds())
         owner = owner_of(session)
-        if not session.stored and owner is not None:
-            # Indexed first: if the SET then fails, the index names a missing record, which the
-            # next listing drops. No member outlives the absolute timeout from now, so neither
-            # need the set.
-            index = self._user_index(owner)
-            self.client.sadd(index, store_id)
-            absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
-            self.client.expire(index, int(absolute.total_seconds()))
-        # A session already stored is only ever updated (SET ... XX): if a sign-out deleted it
-        # meanwhile, a late write from another request must not bring it back.
-        self.client.set(
-            store_id,
-            self.serializer.encode(session),
-            ex=int(session_lifetime.total_seconds()),
-            xx=session.stored,
-        )
+        if session.stored or owner is None:
+            # A session already stored is only ever updated (SET ... XX): if a sign-out deleted
+            # it meanwhile, a late write from another request must not bring it back.
+            self.client.set(store_id, payload, ex=seconds, xx=session.stored)
+            return
+        # A new sign-in: the record and its place in the user's index in one transaction, so
+        # that a listing never finds the one without the other. No member outlives the
+        # absolute timeout from now, so neither need the set.
+        index = self._user_index(owner)
+        absolute = int(current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds())
+
+        def sign_in(pipe) -> None:
+            pipe.set(store_id, payload, ex=seconds)
+            pipe.sadd(index, store_id)
+            pipe.expire(index, absolute)
+
+        self.client.atomically(sign_in)
 
     def _user_records(self, user_id: int) -> list[UserSession]:
         index = self._user_index(user_id)

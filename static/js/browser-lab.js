@@ -72,7 +72,7 @@ async function checkPlanted(button) {
   const { response, body } = await requestJson("/lab/browser/api/fixation", { credentials: "same-origin" });
   button.disabled = false;
   if (response === null || !response.ok) {
-    out.textContent = t("xss.failed");
+    out.textContent = t("fixation.failed");
     return;
   }
   out.dataset.planted = body.planted === null ? "none" : body.accepted ? "accepted" : "refused";
