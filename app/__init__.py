@@ -210,11 +210,13 @@ def register_security_headers(app: Flask) -> None:
         # No view sets these, so they are appended without a lookup first: this runs on every
         # response, and each lookup scans the whole header list.
         response.headers.extend(SECURITY_HEADERS)
-        # One page posts forms to another origin (the browser lab's attacker page): it says so
-        # on the response, and only that directive changes.
-        form_action = getattr(response, "csp_form_action", None)
-        if form_action is not None:
-            response.headers["Content-Security-Policy"] = content_security_policy(form_action)
+        # One page plays another site (the browser lab's attacker page), whose forms post to
+        # `target`: that directive changes, and the Referrer-Policy is the browser's default, as
+        # on any real site (ours, same-origin, would send its forms' Origin as "null").
+        target = getattr(response, "plays_another_site_for", None)
+        if target is not None:
+            response.headers["Content-Security-Policy"] = content_security_policy(target)
+            response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         if "Cache-Control" not in response.headers and not request.path.startswith(static_prefix):
             # Every page may show who is signed in, and the API answers show identities and
             # tokens: none of it may be cached by the browser or anything in between.

@@ -33,6 +33,8 @@ def test_the_attacker_page_posts_to_the_lab_under_the_other_loopback_name(client
     assert f"form-action {LAB};" in policy
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert page.headers.getlist("Content-Security-Policy") == [policy]  # replaced, not added
+    # A real site's default, so that its forms' Origin is sent (ours would make it "null").
+    assert page.headers.getlist("Referrer-Policy") == ["strict-origin-when-cross-origin"]
     assert "Set-Cookie" not in page.headers
 
 

@@ -164,9 +164,9 @@ def attacker():
     target = other_site()
     response = make_response(render_template("lab/attacker.html", target=target))
     if target:
-        # This page plays another site: its forms may post to the lab's origin. Everything else
-        # stays as strict as on every page.
-        response.csp_form_action = target
+        # This page plays another site: its forms may post to the lab's origin (see
+        # register_security_headers). Everything else stays as strict as on every page.
+        response.plays_another_site_for = target
     return response
 
 

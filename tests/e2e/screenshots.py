@@ -104,8 +104,9 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                 ):
                     jwt_login(page, server.url, language=language)
                 if state == "devices":
-                    sign_in_elsewhere(browser, server.url, language)
                     session_login(page, server.url, language=language)
+                    end_every_other_session(page, server.url)
+                    sign_in_elsewhere(browser, server.url, language)
                 if state == "cookie":
                     jwt_login(page, server.url, language=language, storage="cookie")
                 if state == "tampered":
@@ -144,11 +145,20 @@ def take_screenshots(out_dir: Path) -> list[Path]:
 def sign_in_elsewhere(browser, base: str, language: str) -> None:
     """Sign alice in from another browser, so that the device list has two lines."""
     phone = browser.new_context(
+        locale="ko-KR" if language == "ko" else "en-US",
         user_agent="Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 "
-        "(KHTML, like Gecko) Chrome/150.0.0.0 Mobile Safari/537.36"
+        "(KHTML, like Gecko) Chrome/150.0.0.0 Mobile Safari/537.36",
     )
     session_login(phone.new_page(), base, language=language)
     phone.close()
+
+
+def end_every_other_session(page, base: str) -> None:
+    """Alice has signed in for every earlier shot: leave only this browser."""
+    page.goto(f"{base}/session/devices")
+    if page.locator("[data-end-others]").count():
+        page.locator("[data-end-others]").click()
+        page.wait_for_load_state()
 
 
 def forge_a_session_action(page, base: str) -> None:

@@ -85,6 +85,7 @@ def test_a_cross_site_form_is_refused_by_chromium_then_by_the_server(page, conte
     result = page.locator("[data-csrf-result]")
     expect(result).to_have_attribute("data-csrf-result", "refused")
     expect(page.locator("[data-result-site]")).to_have_attribute("data-result-site", "cross-site")
+    expect(page.locator("[data-result-site]")).to_contain_text(other_site(base))  # the Origin
     expect(page.locator("[data-result-demo]")).to_have_attribute("data-result-demo", "absent")
     expect(page.locator("[data-result-session]")).to_have_attribute("data-result-session", "absent")
 
