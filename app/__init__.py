@@ -32,8 +32,11 @@ from app.errors.handlers import register_error_handlers
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.i18n import current_language, init_i18n, select_language
 from app.inspect.routes import bp as inspect_bp
+from app.jwt_auth.cli import register_key_commands
 from app.jwt_auth.denylist import init_denylist
+from app.jwt_auth.keys import init_key_set
 from app.jwt_auth.routes import bp as jwt_bp
+from app.jwt_auth.routes import well_known_bp
 from app.jwt_auth.tokens import check_pyjwt_internals
 from app.main.routes import bp as main_bp
 from app.page_strings import page_strings
@@ -67,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_url_path=f"/static/{static_digest(STATIC_ROOT)}",
     )
     configure(app, test_config)
+    init_key_set(app)
     check_library_contracts()
     register_extensions(app)
     register_session_store(app)
@@ -168,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
         scale_bp,
         browser_lab_bp,
         api_docs_bp,
+        well_known_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -273,3 +278,4 @@ def page_csrf_token() -> str:
 
 def register_commands(app: Flask) -> None:
     register_account_commands(app)
+    register_key_commands(app)

@@ -36,6 +36,8 @@ ENVIRONMENT_VARIABLES = (
     "APP_ENV",
     "SECRET_KEY",
     "JWT_SECRET_KEY",
+    "JWT_ALGORITHM",
+    "JWT_PRIVATE_KEYS",
     "DATABASE_URL",
     "INSTANCE_PATH",
     "SESSION_STORE",
@@ -257,7 +259,11 @@ def build_config(instance_path: str) -> dict:
         "SESSION_SWEEP_BATCH": 20,
         "SESSION_PROTECTION": "basic",
         # JWT access tokens.
-        "JWT_ALGORITHM": "HS256",
+        # Which key signs new tokens: the shared secret (HS256) or the key pair (ES256) whose
+        # public half /.well-known/jwks.json serves. See app/jwt_auth/keys.py.
+        "JWT_ALGORITHM": env_text("JWT_ALGORITHM", "HS256"),
+        # A JWKS with private members; in development the instance folder's jwt-keys.json.
+        "JWT_PRIVATE_KEYS": env_text("JWT_PRIVATE_KEYS"),
         "JWT_ISSUER": env_text("JWT_ISSUER", "session-vs-jwt-lab"),
         "JWT_AUDIENCE": env_text("JWT_AUDIENCE", "session-vs-jwt-lab:api"),
         "JWT_ACCESS_TOKEN_TTL": timedelta(

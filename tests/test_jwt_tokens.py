@@ -9,6 +9,7 @@ import time
 import jwt
 import pytest
 
+from app.jwt_auth.keys import secret_kid
 from tests.helpers import (
     AUDIENCE,
     ISSUER,
@@ -35,7 +36,8 @@ def test_token_has_the_promised_header_and_claims(jwt_auth):
     header_b64, payload_b64, signature_b64 = token.split(".")
     header = json.loads(base64.urlsafe_b64decode(header_b64 + "=="))
     payload = json.loads(base64.urlsafe_b64decode(payload_b64 + "=="))
-    assert header == {"alg": "HS256", "typ": "JWT"}
+    # The kid names the shared secret without telling anything about it.
+    assert header == {"alg": "HS256", "typ": "JWT", "kid": secret_kid(TEST_JWT_SECRET)}
     assert payload["sub"] == "1" and isinstance(payload["sub"], str)
     assert payload["username"] == "alice"
     assert payload["iss"] == ISSUER and payload["aud"] == AUDIENCE

@@ -912,6 +912,13 @@ def probe_with_an_unknown_session(lab):
     return lab.client.get("/lab/scale/api/probe")
 
 
+@case("GET", "/.well-known/jwks.json", 200)
+def the_public_key_set(lab):
+    response = lab.client.get("/.well-known/jwks.json")
+    assert len(response.get_json()["keys"]) == 1
+    return response
+
+
 @case("GET", "/api/openapi.json", 200)
 def the_document_itself(lab):
     return lab.client.get("/api/openapi.json")

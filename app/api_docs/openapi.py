@@ -1057,7 +1057,38 @@ BROWSER_LAB_PATHS = {
     },
 }
 
+JWKS_SCHEMAS = {
+    "PublicJwk": closed(
+        {
+            "kty": {"const": "EC"},
+            "crv": {"const": "P-256"},
+            "x": TEXT,
+            "y": TEXT,
+            "kid": TEXT,
+            "alg": {"const": "ES256"},
+            "use": {"const": "sig"},
+        },
+        description="The public half of an ES256 signing key: never `d`, never a secret.",
+    ),
+    "Jwks": closed({"keys": {"type": "array", "items": ref("PublicJwk")}}),
+}
+
 DOCUMENT_PATH = {
+    "/.well-known/jwks.json": {
+        "get": {
+            "operationId": "jwks",
+            "tags": ["jwt"],
+            "summary": "The public keys that check ES256 tokens, by kid (RFC 7517).",
+            "responses": {
+                "200": {
+                    "description": "Every ES256 key of the set, the one that signs and those that "
+                    "only verify; empty when the server signs with HS256 only.",
+                    "headers": {"Cache-Control": ref("PublicCache", "headers")},
+                    "content": {JSON: {"schema": ref("Jwks")}},
+                }
+            },
+        }
+    },
     "/api/openapi.json": {
         "get": {
             "operationId": "openapiDocument",
@@ -1075,7 +1106,7 @@ DOCUMENT_PATH = {
                 }
             },
         }
-    }
+    },
 }
 
 
@@ -1109,6 +1140,7 @@ def build_openapi_document() -> dict:
                     **INSPECT_SCHEMAS,
                     **SCALE_SCHEMAS,
                     **BROWSER_LAB_SCHEMAS,
+                    **JWKS_SCHEMAS,
                     **ERROR_SCHEMAS,
                 },
                 "responses": RESPONSES,

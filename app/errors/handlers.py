@@ -33,9 +33,13 @@ STORE_UNAVAILABLE = _("The session store is unavailable right now. Try again in 
 CSRF_FAILED = _("The form's security token is missing or out of date. Reload the page and retry.")
 
 
+JSON_PATHS = frozenset({"/healthz", "/.well-known/jwks.json"})
+
+
 def wants_json() -> bool:
-    """`/api/` routes and clients that ask for JSON get JSON; browsers get HTML."""
-    if "/api/" in request.path or request.path == "/healthz":
+    """`/api/` routes (and the other JSON addresses) and clients that ask for JSON get JSON;
+    browsers get HTML."""
+    if "/api/" in request.path or request.path in JSON_PATHS:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

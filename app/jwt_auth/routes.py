@@ -21,6 +21,7 @@ from app.extensions import csrf
 from app.flows import JWT_CREATION, JWT_USAGE
 from app.json_body import read_json_object
 from app.jwt_auth.denylist import denylist
+from app.jwt_auth.keys import key_set
 from app.jwt_auth.refresh import (
     REASONS,
     REVOKED_BY_LOGOUT,
@@ -50,6 +51,10 @@ from app.sessionless import declare_sessionless
 from app.tracing import RequestTrace, with_trace
 
 bp = Blueprint("jwt_auth", __name__, url_prefix="/jwt")
+# Addresses other parties expect at the site's root (RFC 8615).
+well_known_bp = Blueprint("well_known", __name__, url_prefix="/.well-known")
+declare_sessionless(well_known_bp, "/")
+JWKS_MAX_AGE = 300  # a rotated-in key is published ahead of use, so a few minutes' cache is fine
 # The JWT API never reads the session: a browser that also holds a session cookie must not make
 # these requests pay for a store lookup.
 declare_sessionless(bp, "/api/")
@@ -465,3 +470,12 @@ def profile():
     """The token lab page; static/js/jwt-profile.js reads the token from localStorage, or asks
     the server about the one in the HttpOnly cookie."""
     return render_template("jwt/profile.html", creation_flow=JWT_CREATION, usage_flow=JWT_USAGE)
+
+
+@well_known_bp.get("/jwks.json")
+def jwks():
+    """The public halves of the signing key pairs (ES256), for anyone to check a token with.
+    Never a secret: no `d`, no HS256 key."""
+    response = jsonify(key_set().jwks())
+    response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    return response

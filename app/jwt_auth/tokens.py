@@ -28,6 +28,7 @@ from jwt.exceptions import InvalidIssuedAtError, InvalidJTIError, InvalidSubject
 from app.accounts.credentials import Identity
 from app.config import ConfigurationError
 from app.jwt_auth.denylist import denylist
+from app.jwt_auth.keys import SigningKey, key_set
 from app.models import User
 from app.tracing import RequestTrace, current_trace, store_label
 
@@ -106,7 +107,8 @@ def _checked_shape(token: str) -> str:
 def issue_access_token(
     user: User, *, now: float | None = None, csrf: str | None = None
 ) -> IssuedToken:
-    """Sign a short-lived HS256 access token for `user`. The payload is readable by anyone.
+    """Sign a short-lived access token for `user` with the key JWT_ALGORITHM names; its header
+    says which (`kid`). The payload is readable by anyone.
 
     A token kept in a cookie carries `csrf`, the value its double-submit cookie must repeat in
     the `X-CSRF-Token` header of a state-changing request (as flask-jwt-extended does).
@@ -126,7 +128,8 @@ def issue_access_token(
     }
     if csrf is not None:
         claims["csrf"] = csrf
-    token = jwt.encode(claims, config["JWT_SECRET_KEY"], algorithm=config["JWT_ALGORITHM"])
+    key = key_set().signing_key(config["JWT_ALGORITHM"])
+    token = jwt.encode(claims, key.signing, algorithm=key.alg, headers={"kid": key.kid})
     return IssuedToken(token=token, expires_in=lifetime, claims=claims)
 
 
@@ -164,13 +167,12 @@ def _refusal(exc: jwt.InvalidTokenError) -> TokenRejected:
     return TokenRejected(_("the token is invalid"), STEP_SIGNATURE)
 
 
-def _algorithm_refusal(token: str):
+def _algorithm_refusal(token: str, allowed: str):
     """Name the refused algorithm; only called once PyJWT has already refused the token."""
     try:
         alg = jwt.get_unverified_header(token).get("alg")
     except jwt.InvalidTokenError:
         alg = None
-    allowed = current_app.config["JWT_ALGORITHM"]
     return _(
         "the token's algorithm %(alg)s is not allowed (only %(allowed)s is)",
         alg=ascii(alg),
@@ -254,6 +256,7 @@ def _timed_in_two_steps(verify: Callable) -> Callable:
     def wrapper(token: str, trace: RequestTrace | None = None) -> dict:
         trace = trace if trace is not None else current_trace()
         _signature_done_at.set(None)
+        _verified_with.set(None)
         started = time.perf_counter()
         refused: TokenRejected | None = None
         try:
@@ -278,7 +281,7 @@ def _record_steps(
 ) -> None:
     trace.scheme = "jwt"
     trace.auth_ms += (finished - started) * 1000
-    algorithm = current_app.config["JWT_ALGORITHM"]
+    key = _verified_with.get()
     if refused is not None and refused.step == STEP_SIGNATURE:
         ms = (finished - started) * 1000
         refusal = _("refused: %(reason)s", reason=refused.reason)
@@ -287,7 +290,10 @@ def _record_steps(
     if split is None:
         raise RuntimeError("PyJWT did not call _decode_payload: see check_pyjwt_internals()")
     signature_ms, claims_ms = (split - started) * 1000, (finished - split) * 1000
-    on_server = _("%(alg)s, key on server", alg=algorithm)
+    if key is not None and key.alg == "ES256":
+        on_server = _("%(alg)s, public key %(kid)s", alg=key.alg, kid=key.kid)
+    else:
+        on_server = _("%(alg)s, key on server", alg=key.alg if key else "HS256")
     trace.add("signature", _("Signature verified"), signature_ms, on_server)
     if refused is not None:
         refusal = _("refused: %(reason)s", reason=refused.reason)
@@ -302,19 +308,27 @@ def _record_steps(
 
 @_timed_in_two_steps
 def verify_access_token(token: str) -> dict:
-    """Return the verified claims, or raise TokenRejected saying exactly why not, and where."""
+    """Return the verified claims, or raise TokenRejected saying exactly why not, and where.
+
+    The key is the one the token's `kid` names, taken from the server's own key set only, and
+    the algorithm is that key's own: never the token's `alg`, never a key the token carries
+    (`jwk`, `jku`, `x5u`, `x5c` are not even read). A token naming no key is checked with the
+    key that signs new tokens.
+    """
     config = current_app.config
+    key = _key_for(token)
+    _verified_with.set(key)
     try:
         claims = _jwt.decode(
             token,
-            config["JWT_SECRET_KEY"],
-            algorithms=[config["JWT_ALGORITHM"]],  # pinned: never taken from the token
+            key.verifying,
+            algorithms=[key.alg],  # pinned to the key: never taken from the token
             audience=config["JWT_AUDIENCE"],
             issuer=config["JWT_ISSUER"],
             leeway=config["JWT_LEEWAY_SECONDS"],
         )
     except jwt.InvalidAlgorithmError as exc:
-        raise TokenRejected(_algorithm_refusal(token), STEP_SIGNATURE) from exc
+        raise TokenRejected(_algorithm_refusal(token, key.alg), STEP_SIGNATURE) from exc
     except jwt.InvalidTokenError as exc:
         raise _refusal(exc) from exc
     if not USER_ID_PATTERN.fullmatch(claims["sub"]):
@@ -325,6 +339,31 @@ def verify_access_token(token: str) -> dict:
                 _("the token's '%(claim)s' claim is missing or not a string", claim=name)
             )
     return claims
+
+
+_verified_with: ContextVar[SigningKey | None] = ContextVar("_verified_with", default=None)
+
+
+def _key_for(token: str) -> SigningKey:
+    """The key the token names, from this server's key set; refused at 2a if there is none."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.DecodeError as exc:
+        raise _refusal(exc) from exc
+    except jwt.InvalidTokenError as exc:  # PyJWT checks one header only: a kid must be text
+        raise TokenRejected(_("the token's 'kid' header is not a string"), STEP_SIGNATURE) from exc
+    if "kid" not in header:
+        return key_set().signing_key(current_app.config["JWT_ALGORITHM"])
+    key = key_set().find(header["kid"])
+    if key is None:
+        raise TokenRejected(
+            _(
+                "the token names a key this server does not have (kid %(kid)s)",
+                kid=ascii(header["kid"])[:80],
+            ),
+            STEP_SIGNATURE,
+        )
+    return key
 
 
 @dataclass(frozen=True)
