@@ -235,14 +235,9 @@ def build_config(instance_path: str) -> dict:
         # set, so that every worker and instance shares the counts. A counter store that
         # fails lets requests through, logged, rather than lock everyone out.
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": env_text("REDIS_URL") or "memory://",
-        "RATELIMIT_STORAGE_OPTIONS": (
-            {
-                "socket_timeout": REDIS_TIMEOUT_SECONDS,
-                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-            }
-            if env_text("REDIS_URL")
-            else {}
+        "RATELIMIT_STORAGE_URI": rate_limit_storage_uri(env_text("REDIS_URL")),
+        "RATELIMIT_STORAGE_OPTIONS": rate_limit_storage_options(
+            env_text("REDIS_URL"), _env_bool("REDIS_TLS_VERIFY", True)
         ),
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": False,
@@ -322,6 +317,29 @@ def check_durations(config: dict) -> None:
     # SQLite reads LIMIT 0 or less as "no limit": the opposite of bounded work per request.
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
         raise ConfigurationError(f"SESSION_SWEEP_BATCH must be a positive number, got {batch!r}")
+
+
+def rate_limit_storage_uri(redis_url: str | None) -> str:
+    """Where Flask-Limiter counts: this process's memory, or the Redis at REDIS_URL, whose
+    `unix://` form the limits library spells `redis+unix://`."""
+    if not redis_url:
+        return "memory://"
+    if redis_url.startswith("unix://"):
+        return "redis+" + redis_url
+    return redis_url
+
+
+def rate_limit_storage_options(redis_url: str | None, tls_verify: bool) -> dict:
+    """The same time-outs as the app's own Redis client, and the same TLS leniency."""
+    if not redis_url:
+        return {}
+    options = {
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    }
+    if redis_url.startswith("rediss://") and not tls_verify:
+        options["ssl_cert_reqs"] = "none"  # Heroku Redis's self-signed certificate (app.json)
+    return options
 
 
 def check_keys(config: dict, instance_path: str) -> None:

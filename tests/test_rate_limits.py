@@ -4,6 +4,7 @@ address and per username, answered 429 with Retry-After, and no password hash fo
 from __future__ import annotations
 
 import pytest
+from redis import Redis
 
 from app.extensions import limiter
 from harness.actions import DEMO_PASSWORDS, SessionActions, csrf_token_from
@@ -165,3 +166,23 @@ def test_a_request_naming_no_one_fills_no_shared_username_bucket(limited):
     assert set(statuses) == {400}
     good = {"username": "alice", "password": DEMO_PASSWORDS["alice"]}
     assert client.post("/jwt/api/token", json=good).status_code == 200
+
+
+@pytest.mark.parametrize("address", ["url", "socket_url"])
+def test_with_redis_the_counts_live_in_redis_over_tcp_or_a_unix_socket(
+    make_app, redis_server, monkeypatch, address
+):
+    """Every worker and instance then shares them: each reads and writes the same keys."""
+    client_redis = Redis.from_url(redis_server.url)
+    client_redis.flushdb()
+    monkeypatch.setenv("REDIS_URL", getattr(redis_server, address))
+    first = make_app(RATELIMIT_ENABLED=True, SESSION_STORE="redis").test_client()
+    page = first.get("/session/login").get_data(as_text=True)
+    assert [wrong_session_login(first, page).status_code for _ in range(10)] == [401] * 10
+    assert client_redis.exists("LIMITS:LIMITER/username:alice/session_auth.login/10/1/minute")
+    # Another app (another worker) reading the same Redis is already at the limit.
+    second = make_app(RATELIMIT_ENABLED=True, SESSION_STORE="redis").test_client()
+    other_page = second.get("/session/login").get_data(as_text=True)
+    assert wrong_session_login(second, other_page).status_code == 429
+    client_redis.flushdb()
+    client_redis.close()
