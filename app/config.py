@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from app.redis_client import TIMEOUT_SECONDS as REDIS_TIMEOUT_SECONDS
+from app.redis_client import connection_options
 
 # Values that must never sign anything in production, whatever their length.
 KNOWN_WEAK_KEYS = frozenset(
@@ -330,16 +330,8 @@ def rate_limit_storage_uri(redis_url: str | None) -> str:
 
 
 def rate_limit_storage_options(redis_url: str | None, tls_verify: bool) -> dict:
-    """The same time-outs as the app's own Redis client, and the same TLS leniency."""
-    if not redis_url:
-        return {}
-    options = {
-        "socket_timeout": REDIS_TIMEOUT_SECONDS,
-        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-    }
-    if redis_url.startswith("rediss://") and not tls_verify:
-        options["ssl_cert_reqs"] = "none"  # Heroku Redis's self-signed certificate (app.json)
-    return options
+    """The rate limiter connects to Redis as the app's own client does."""
+    return connection_options(redis_url, tls_verify) if redis_url else {}
 
 
 def check_keys(config: dict, instance_path: str) -> None:

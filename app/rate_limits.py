@@ -22,6 +22,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from app.accounts.credentials import normalise_username
+from app.errors.handlers import error_response
 from app.extensions import limiter
 
 PER_ADDRESS = "30 per minute"
@@ -78,8 +79,6 @@ def init_rate_limits(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(error: RateLimitExceeded) -> Response:
-        from app.errors.handlers import error_response
-
         seconds = retry_after()
         message = gettext(
             "Too many attempts. Wait %(seconds)d seconds, then try again.", seconds=seconds

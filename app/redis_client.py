@@ -166,19 +166,23 @@ def connect_redis(app: Flask) -> GuardedRedis | None:
     """The app's Redis client when it keeps anything in Redis; None otherwise."""
     if app.config["SESSION_STORE"] != "redis":
         return None
-    options = {}
-    if app.config["REDIS_URL"].startswith("rediss://") and not app.config["REDIS_TLS_VERIFY"]:
-        # Heroku Redis serves TLS with a self-signed certificate (see app.json).
-        options["ssl_cert_reqs"] = "none"
     return GuardedRedis.from_url(
         app.config["REDIS_URL"],
-        socket_timeout=TIMEOUT_SECONDS,
-        socket_connect_timeout=TIMEOUT_SECONDS,
         # redis-py retries a timed-out command three times by default, with back-off: that
         # would turn a quarter of a second into seconds.
         retry=Retry(NoBackoff(), 0),
-        **options,
+        **connection_options(app.config["REDIS_URL"], app.config["REDIS_TLS_VERIFY"]),
     )
+
+
+def connection_options(url: str, tls_verify: bool) -> dict:
+    """How every Redis client here connects (the app's, and the rate limiter's): the same
+    time-outs, and the same TLS leniency where REDIS_TLS_VERIFY allows it."""
+    options = {"socket_timeout": TIMEOUT_SECONDS, "socket_connect_timeout": TIMEOUT_SECONDS}
+    if url.startswith("rediss://") and not tls_verify:
+        # Heroku Redis serves TLS with a self-signed certificate (see app.json).
+        options["ssl_cert_reqs"] = "none"
+    return options
 
 
 def log_store_failure(

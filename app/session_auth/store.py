@@ -328,10 +328,11 @@ class LabSessionInterface(ServerSideSessionInterface):
     def delete_session_record(self, session: LabSession) -> None:
         """Delete the record now, so the old cookie authenticates no one; called by sign-out."""
         if session.stored:
-            owner = owner_of(session)
-            self._delete_record(self._get_store_id(session.sid))
-            if owner is not None:
-                self._forget_owner(owner, self._get_store_id(session.sid))
+            owner, store_id = owner_of(session), self._get_store_id(session.sid)
+            if owner is None:
+                self._delete_record(store_id)
+            else:
+                self.end_user_session(owner, store_id)
         session.clear()
         # From here on this is a visitor who has not signed in: a notice for the next page
         # (a flash) travels in the pre-login cookie, and the store hears nothing more.
