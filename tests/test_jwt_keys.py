@@ -225,3 +225,27 @@ def test_kid_base64_is_not_confused_with_a_path(client):
     kid = base64.b64encode(b"/etc/passwd").decode()
     token = jwt.encode(good_claims(), TEST_JWT_SECRET, headers={"kid": kid})
     assert "does not have" in reason(me(client, token))
+
+
+def printed_key_set(stdout: str) -> dict:
+    return json.loads(next(line for line in stdout.splitlines() if line.startswith("{")))
+
+
+def test_rotating_in_production_prints_the_set_for_the_environment(tmp_path, app_config):
+    """Production reads JWT_PRIVATE_KEYS only: the command writes no file it would ignore."""
+    env = app_environment(tmp_path, APP_ENV="production")
+    env["DATABASE_URL"] = app_config["SQLALCHEMY_DATABASE_URI"]
+    env["SECRET_KEY"] = "production-secret-key-0123456789-abcdefghijk"
+    env["JWT_SECRET_KEY"] = "production-jwt-key-0123456789-abcdefghijklmn"
+    rotated = flask_cli(env, "jwt-keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "Put this key set in JWT_PRIVATE_KEYS" in rotated.stdout
+    printed = printed_key_set(rotated.stdout)
+    assert [member["alg"] for member in printed["keys"]] == ["ES256"]
+    assert "d" in printed["keys"][0]
+    assert not (tmp_path / "instance" / KEYS_FILE).exists()
+
+    env["JWT_PRIVATE_KEYS"] = json.dumps(printed)
+    again = flask_cli(env, "jwt-keys", "rotate")
+    assert len(printed_key_set(again.stdout)["keys"]) == 2
+    assert not (tmp_path / "instance" / KEYS_FILE).exists()

@@ -35,15 +35,24 @@ def new_hs256_jwk() -> dict:
     return {"kty": "oct", "k": secret, "alg": "HS256", "kid": f"hs256-{secrets.token_hex(6)}"}
 
 
+def _keys_from_environment() -> bool:
+    """Whether the servers read the private keys from JWT_PRIVATE_KEYS: when it is set, and
+    always in production, which never reads the instance folder's file."""
+    config = current_app.config
+    return bool(config.get("JWT_PRIVATE_KEYS")) or config["PRODUCTION"]
+
+
 def _private_members() -> list[dict]:
     config = current_app.config
-    text = config.get("JWT_PRIVATE_KEYS") or read_or_create_instance_jwks(current_app.instance_path)
+    if _keys_from_environment():
+        return list(json.loads(config.get("JWT_PRIVATE_KEYS") or '{"keys": []}')["keys"])
+    text = read_or_create_instance_jwks(current_app.instance_path)
     return list(json.loads(text)["keys"])
 
 
 def _save(members: list[dict]) -> None:
-    if current_app.config.get("JWT_PRIVATE_KEYS"):
-        click.echo("JWT_PRIVATE_KEYS is set: put this key set there, then restart every server.")
+    if _keys_from_environment():
+        click.echo("Put this key set in JWT_PRIVATE_KEYS, then restart every server:")
         click.echo(json.dumps({"keys": members}))
         return
     path = instance_keys_file(current_app.instance_path)
