@@ -51,6 +51,8 @@ from app.session_auth.routes import bp as session_bp
 from app.session_auth.store import create_session_store
 from app.sessionless import declare_app_sessionless
 from app.static_files import serve_static_files, static_digest
+from app.token_lab.routes import bp as token_lab_bp
+from app.token_lab.routes import samples_bp as token_lab_samples_bp
 from app.tracing import init_tracing
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -171,6 +173,8 @@ def register_blueprints(app: Flask) -> None:
         inspect_bp,
         scale_bp,
         browser_lab_bp,
+        token_lab_bp,
+        token_lab_samples_bp,
         api_docs_bp,
         well_known_bp,
     ):

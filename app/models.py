@@ -84,6 +84,9 @@ class RefreshFamily(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # Where the visitor keeps the access tokens of this sign-in: "localStorage" or "cookie".
     storage: Mapped[str] = mapped_column(String(16))
+    # The algorithm the visitor chose to sign this sign-in's access tokens, "HS256" or "ES256",
+    # kept so that refreshes sign alike; None when they chose none: JWT_ALGORITHM then decides.
+    algorithm: Mapped[str | None] = mapped_column(String(8), nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
     # When every refresh token of the family expires (JWT_REFRESH_TOKEN_TTL after sign-in);
     # the whole family can be swept after that.

@@ -430,4 +430,71 @@ def page_strings() -> dict:
         ),
         "fixation.accepted": _("The planted ID {planted}… opened a session: fixation worked."),
         "fixation.failed": _("The server could not check the planted ID; try again in a moment."),
+        # The JWT profile's signature check in the browser (static/js/signature-check.js).
+        "signature.hs256": _(
+            "This token is HS256: its signature is an HMAC made with the server's secret key. "
+            "Checking it takes that same secret, and whoever holds it could make tokens too, so "
+            "the server never publishes it: this browser cannot check this signature."
+        ),
+        "signature.other": _(
+            "The header names the algorithm {alg}, which this site never signs with; this "
+            "browser does not check it."
+        ),
+        "signature.checking": _("Checking the signature in this browser…"),
+        "signature.jwks_failed": _("The public keys at {path} could not be fetched ({error})."),
+        "signature.unknown_key": _(
+            "The header names the key {kid}, which is not among the public keys at {path} "
+            "(retired, or never this site's): this browser cannot check the signature."
+        ),
+        "signature.valid": _(
+            "Checked in this browser, with WebCrypto: the signature matches the public key {kid} "
+            "from {path}. So the holder of the private key, this server, made this token, and "
+            "nothing in it has changed since. The browser can check a token but cannot make "
+            "one: the published key has no private part."
+        ),
+        "signature.invalid": _(
+            "Checked in this browser, with WebCrypto: the signature does not match the public "
+            "key {kid} from {path}. The token was changed, or not signed by this server."
+        ),
+        # The token lab (/lab/jwt).
+        "lab.verifier.naive": _("The naive verifier (deliberately broken)"),
+        "lab.verifier.real": _("This site's /jwt/api/me"),
+        "lab.accepted": _("Accepted (HTTP {status})"),
+        "lab.refused": _("Refused (HTTP {status})"),
+        "lab.unreachable": _("It could not be reached."),
+        "lab.reason": _("Reason: {reason}"),
+        "lab.believes.admin": _("It believes this is {username}, and an admin."),
+        "lab.believes.user": _("It believes this is {username}, not an admin."),
+        "lab.how": _("How: {how}"),
+        "lab.real.ok": _("Signed in as {username}: the token is genuine and its claims hold."),
+        "lab.sending": _("Sending…"),
+        "lab.sent": _("Sent to both: the token whose header is {header}."),
+        "lab.need_token": _(
+            "This attack starts from your own token, and this browser holds none: sign in "
+            "under JWT first."
+        ),
+        "lab.need_token.cookie": _(
+            "Your token is in an HttpOnly cookie, which this page cannot read: that is the "
+            "cookie's point. Sign in with localStorage storage to try this on it."
+        ),
+        "lab.mine.loaded": _("Your token is in the editor."),
+        "lab.weak.loaded": _("The weak sample token is in the editor. Its key is a word."),
+        "lab.weak.failed": _("The sample token could not be fetched (HTTP {status})."),
+        "lab.words.failed": _("The word list could not be fetched."),
+        "lab.crack.trying": _("Trying words: {tried} of {total}…"),
+        "lab.crack.found": _(
+            'Found the key "{word}" after {tried} of {total} words, in {ms} ms. The editor now '
+            "signs with it, and the payload says role admin."
+        ),
+        "lab.crack.missed": _("None of the {total} words matched."),
+        "lab.jwks.failed": _("The key set could not be fetched ({error})."),
+        "lab.jwks.empty": _("The key set holds no public key."),
+        "lab.samples.failed": _("The server made no samples (HTTP {status}): {reason}"),
+        "lab.json.header": _("The header is not a JSON object: {error}"),
+        "lab.json.payload": _("The payload is not a JSON object: {error}"),
+        "lab.json.object": _("it must be an object, in braces"),
+        "lab.claim.absent": _("not in this token"),
+        "lab.claim.in": _("in {duration}"),
+        "lab.claim.ago": _("{duration} ago"),
+        "lab.send.empty": _("Paste or take a token first."),
     }

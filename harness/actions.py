@@ -77,11 +77,13 @@ class JwtActions:
     def __init__(self, client) -> None:
         self.client = client
 
-    def token(self, username="alice", password=None) -> str:
+    def token(self, username="alice", password=None, algorithm: str | None = None) -> str:
+        """An access token, signed as `algorithm` asks (the server's JWT_ALGORITHM by default)."""
         password = DEMO_PASSWORDS.get(username, "") if password is None else password
-        response = self.client.post(
-            "/jwt/api/token", json={"username": username, "password": password}
-        )
+        body = {"username": username, "password": password}
+        if algorithm is not None:
+            body["algorithm"] = algorithm
+        response = self.client.post("/jwt/api/token", json=body)
         assert response.status_code == 200, response.get_json()
         return response.get_json()["access_token"]
 
@@ -108,11 +110,17 @@ def sign_in_over_http(base: str, username: str = "alice", timeout: float = 20) -
     return f"{SESSION_COOKIE}={cookie.value}"
 
 
-def access_token_over_http(base: str, username: str = "alice", timeout: float = 20) -> str:
-    """Get an access token from a running server's token endpoint."""
+def access_token_over_http(
+    base: str, username: str = "alice", timeout: float = 20, algorithm: str | None = None
+) -> str:
+    """Get an access token from a running server's token endpoint, signed as `algorithm` asks
+    (the server's JWT_ALGORITHM by default)."""
+    body = {"username": username, "password": DEMO_PASSWORDS[username]}
+    if algorithm is not None:
+        body["algorithm"] = algorithm
     request = urllib.request.Request(
         f"{base}/jwt/api/token",
-        data=json.dumps({"username": username, "password": DEMO_PASSWORDS[username]}).encode(),
+        data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -37,6 +37,8 @@ TECHNICAL = {
     "wonderland", "builder", "fetch", "ttl", "kib", "www", "authenticate", "ms",
     "pid", "flask-login", "flask-session", "header", "payload",
     "signature", "nginx", "x-served-by",
+    # The token lab's header names and algorithms, as a JWT spells them.
+    "alg", "none", "kid", "jwk", "jku", "nbf", "pem", "pyjwt",
     # SQL the trace quotes: the one statement of the data step, on the notes table.
     "select", "notes",
 }  # fmt: skip
@@ -64,6 +66,7 @@ PAGES = [
     ("/lab/browser", None),
     ("/lab/browser", "session"),
     ("/lab/browser/attacker", None),
+    ("/lab/jwt", None),
     ("/session/devices", "session"),
     ("/account/password", "session"),
     ("/no/such/page", None),

@@ -7,6 +7,7 @@ openapi-core. Hostile requests to every operation must get an answer the documen
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -43,6 +44,7 @@ API_PREFIXES = (
     "/inspect/api/",
     "/lab/scale/api/",
     "/lab/browser/api/",
+    "/lab/naive/",
 )
 UNDOCUMENTED_METHODS = {"HEAD", "OPTIONS"}  # answered by Flask itself for every route
 CREDENTIALS = {"username": "alice", "password": DEMO_PASSWORDS["alice"]}
@@ -221,6 +223,10 @@ class LabApps:
     def client_without_redis(self):
         return self.app_without_redis.test_client()
 
+    def client_without_es256_key(self):
+        """A client of an app holding the shared secret only (no JWT_PRIVATE_KEYS in production)."""
+        return self.make_app(JWT_PRIVATE_KEYS=json.dumps({"keys": []})).test_client()
+
 
 @pytest.fixture
 def lab(make_app, tmp_path) -> LabApps:
@@ -322,6 +328,22 @@ def token_without_a_password(lab):
 @case("POST", "/jwt/api/token", 400)
 def token_for_an_unknown_storage(lab):
     return lab.client.post("/jwt/api/token", json=CREDENTIALS | {"storage": "sessionStorage"})
+
+
+@case("POST", "/jwt/api/token", 200)
+def token_signed_with_es256(lab):
+    return lab.client.post("/jwt/api/token", json=CREDENTIALS | {"algorithm": "ES256"})
+
+
+@case("POST", "/jwt/api/token", 400)
+def token_for_an_unknown_algorithm(lab):
+    return lab.client.post("/jwt/api/token", json=CREDENTIALS | {"algorithm": "RS256"})
+
+
+@case("POST", "/jwt/api/token", 400)
+def token_for_an_algorithm_the_server_has_no_key_for(lab):
+    client = lab.client_without_es256_key()
+    return client.post("/jwt/api/token", json=CREDENTIALS | {"algorithm": "ES256"})
 
 
 @case("POST", "/jwt/api/token", 401)
@@ -850,6 +872,44 @@ def sink_with_a_body_over_the_limit(lab):
     )
 
 
+@case("GET", "/lab/naive/me", 200)
+def naive_believes_alg_none(lab):
+    header = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
+    payload = base64.urlsafe_b64encode(json.dumps(good_claims()).encode()).rstrip(b"=").decode()
+    return lab.client.get("/lab/naive/me", headers=bearer(f"{header}.{payload}."))
+
+
+@case("GET", "/lab/naive/me", 200)
+def naive_believes_a_genuine_token(lab):
+    return lab.client.get("/lab/naive/me", headers=bearer(access_token(lab.client)))
+
+
+@case("GET", "/lab/naive/me", 401)
+def naive_without_a_token(lab):
+    return lab.client.get("/lab/naive/me")
+
+
+@case("GET", "/lab/naive/me", 401)
+def naive_with_junk(lab):
+    return lab.client.get("/lab/naive/me", headers=bearer("not.a.token"))
+
+
+@case("GET", "/lab/naive/weak-token", 200)
+def naive_weak_sample(lab):
+    return lab.client.get("/lab/naive/weak-token")
+
+
+@case("GET", "/jwt/api/lab/claim-samples", 200)
+def claim_samples_for_a_signed_in_visitor(lab):
+    return lab.client.get("/jwt/api/lab/claim-samples", headers=bearer(access_token(lab.client)))
+
+
+@case("GET", "/jwt/api/lab/claim-samples", 401)
+def claim_samples_for_a_tampered_token(lab):
+    token = tampered(access_token(lab.client))
+    return lab.client.get("/jwt/api/lab/claim-samples", headers=bearer(token))
+
+
 @case("GET", "/lab/browser/api/fixation", 200)
 def fixation_without_a_planted_id(lab):
     return lab.client.get("/lab/browser/api/fixation")
@@ -970,7 +1030,7 @@ PROBES = {
     "broken JSON": {"data": "{", "content_type": "application/json"},
     "a JSON array": {"json": []},
     "JSON of the wrong types": {
-        "json": {"username": 1, "password": [], "storage": 5, "keep_copy": "yes"}
+        "json": {"username": 1, "password": [], "storage": 5, "algorithm": 5, "keep_copy": "yes"}
     },
     "plain text": {"data": "hello", "content_type": "text/plain"},
     "a form": {"data": {"username": "alice", "password": "wonderland"}},

@@ -26,6 +26,7 @@ PLANTED_COPY_COOKIE = "lab_planted_copy"
 
 JSON = "application/json"
 STORAGES = ["localStorage", "cookie"]
+ALGORITHMS = ["HS256", "ES256"]
 STORES = ["sql", "redis", "memory"]
 FLOW_STEPS_REFUSING = ["token", "signature", "claims", "denylist"]
 
@@ -79,7 +80,7 @@ COUNT = {"type": "integer", "minimum": 0}
 JWT_TEXT = {
     "type": "string",
     "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
-    "description": "A compact JWS (HS256).",
+    "description": "A compact JWS (HS256 or ES256; its header's `kid` names the key).",
 }
 TRACED = {"trace": ref("Trace")}
 
@@ -253,6 +254,14 @@ TOKEN_SCHEMAS = {
                 "default": "localStorage",
                 "description": "Where the page keeps the access token: `cookie` sets it as the "
                 "HttpOnly `lab_access` cookie and leaves it out of the body.",
+            },
+            "algorithm": {
+                "enum": ALGORITHMS,
+                "description": "What signs this sign-in's access tokens, refreshes included: "
+                "`HS256`, the server's shared secret (only the server can check the token), or "
+                "`ES256`, a private key whose public half is at `/.well-known/jwks.json` (anyone "
+                "can check it). Absent: the server's `JWT_ALGORITHM`. A 400 if the server holds "
+                "no key for the algorithm chosen.",
             },
         },
     },
@@ -1057,6 +1066,77 @@ BROWSER_LAB_PATHS = {
     },
 }
 
+NAIVE_MARK = {"verifier": {"const": "naive"}, "deliberately_broken": {"const": True}}
+TOKEN_LAB_SCHEMAS = {
+    "NaiveBelief": closed(
+        {
+            **NAIVE_MARK,
+            "accepted": {"const": True},
+            "believes": {"type": "object", "description": "The payload, believed as it is."},
+            "admin": {"type": "boolean"},
+            "how": TEXT,
+        },
+        description="What the deliberately broken verifier believes. Nothing trusts it.",
+    ),
+    "NaiveRefusal": closed(
+        {
+            **NAIVE_MARK,
+            "accepted": {"const": False},
+            "error": {"enum": ["missing_token", "invalid_token"]},
+            "reason": MESSAGE,
+        }
+    ),
+    "WeakSampleToken": closed(
+        {**NAIVE_MARK, "token": JWT_TEXT, "kid": {"const": "lab-weak-key"}},
+        description="An HS256 token signed with a dictionary word: crack it.",
+    ),
+    "ClaimSamples": closed(
+        {"expired": JWT_TEXT, "not_yet_valid": JWT_TEXT, "other_audience": JWT_TEXT},
+        description="Tokens signed with the site's real key whose claims the API refuses.",
+    ),
+}
+
+TOKEN_LAB_PATHS = {
+    "/lab/naive/me": {
+        "get": {
+            "operationId": "naiveMe",
+            "tags": ["lab"],
+            "summary": "What the token lab's deliberately broken verifier believes: never "
+            "trust it. It takes the algorithm and key from the token's header, accepts "
+            "`alg: none`, and checks no claim.",
+            "security": [{}, {"bearerAuth": []}],
+            "responses": {
+                "200": answer("It believes the token.", ref("NaiveBelief")),
+                "401": answer(
+                    "Even it refuses this one, or no Bearer token came.",
+                    ref("NaiveRefusal"),
+                    {"WWW-Authenticate": {"required": True, "schema": TEXT}},
+                ),
+            },
+        }
+    },
+    "/lab/naive/weak-token": {
+        "get": {
+            "operationId": "naiveWeakToken",
+            "tags": ["lab"],
+            "summary": "A sample token signed with a weak key: a word of static/lab/words.txt.",
+            "responses": {"200": answer("The sample.", ref("WeakSampleToken"))},
+        }
+    },
+    "/jwt/api/lab/claim-samples": {
+        "get": {
+            "operationId": "claimSamples",
+            "tags": ["lab"],
+            "summary": "For the signed-in visitor: an expired token, one not valid yet (and "
+            "already expired), one for another audience. None is ever accepted by the API.",
+            "security": ACCESS_TOKEN,
+            "responses": responses(
+                answer("The three samples.", ref("ClaimSamples")), {401: "BearerRefused"}
+            ),
+        }
+    },
+}
+
 JWKS_SCHEMAS = {
     "PublicJwk": closed(
         {
@@ -1121,7 +1201,7 @@ def build_openapi_document() -> dict:
                 {"name": "session", "description": "The server-side session, as JSON."},
                 {"name": "inspect", "description": "What a request carried, both schemes at once."},
                 {"name": "scale", "description": "Several instances: which one answered."},
-                {"name": "lab", "description": "The browser lab's attacks, shown live."},
+                {"name": "lab", "description": "The labs' attacks, shown live."},
                 {"name": "docs", "description": "This document."},
             ],
             "paths": {
@@ -1130,6 +1210,7 @@ def build_openapi_document() -> dict:
                 **INSPECT_PATHS,
                 **SCALE_PATHS,
                 **BROWSER_LAB_PATHS,
+                **TOKEN_LAB_PATHS,
                 **DOCUMENT_PATH,
             },
             "components": {
@@ -1140,6 +1221,7 @@ def build_openapi_document() -> dict:
                     **INSPECT_SCHEMAS,
                     **SCALE_SCHEMAS,
                     **BROWSER_LAB_SCHEMAS,
+                    **TOKEN_LAB_SCHEMAS,
                     **JWKS_SCHEMAS,
                     **ERROR_SCHEMAS,
                 },

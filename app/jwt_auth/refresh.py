@@ -91,12 +91,19 @@ def _add_token(family: RefreshFamily, number: int, now: int) -> str:
     return token
 
 
-def start_family(user: User, storage: str, *, now: float | None = None) -> IssuedRefresh:
-    """Begin a sign-in's family with its first refresh token."""
+def start_family(
+    user: User, storage: str, algorithm: str | None = None, *, now: float | None = None
+) -> IssuedRefresh:
+    """Begin a sign-in's family with its first refresh token; `algorithm` is the visitor's
+    choice of signature for its access tokens (None: whatever JWT_ALGORITHM says)."""
     at = _now(now)
     _sweep_expired_families(at)
     family = RefreshFamily(
-        user_id=user.id, storage=storage, created_at=at, expires_at=at + _lifetime()
+        user_id=user.id,
+        storage=storage,
+        algorithm=algorithm,
+        created_at=at,
+        expires_at=at + _lifetime(),
     )
     db.session.add(family)
     db.session.flush()  # its id, for the first token

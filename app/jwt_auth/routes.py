@@ -21,7 +21,7 @@ from app.extensions import csrf
 from app.flows import JWT_CREATION, JWT_USAGE
 from app.json_body import read_json_object
 from app.jwt_auth.denylist import denylist
-from app.jwt_auth.keys import key_set
+from app.jwt_auth.keys import ALGORITHMS, key_set
 from app.jwt_auth.refresh import (
     REASONS,
     REVOKED_BY_LOGOUT,
@@ -43,6 +43,7 @@ from app.jwt_auth.tokens import (
     check_token,
     identity_from_claims,
     issue_access_token,
+    signing_algorithm,
 )
 from app.models import RefreshToken
 from app.rate_limits import limit_refresh, limit_sign_in
@@ -155,7 +156,8 @@ def tokens_response(refresh: IssuedRefresh) -> Response:
     config = current_app.config
     storage = refresh.family.storage
     csrf_value = secrets.token_urlsafe(16) if storage == STORAGE_COOKIE else None
-    access = issue_access_token(refresh.user, csrf=csrf_value)
+    algorithm = signing_algorithm(refresh.family.algorithm)
+    access = issue_access_token(refresh.user, algorithm=algorithm, csrf=csrf_value)
     body = {
         "token_type": "Bearer",  # noqa: S106  (the OAuth token type, not a password)
         "expires_in": access.expires_in,
@@ -244,6 +246,18 @@ def api_token():
     if storage not in STORAGE_CHOICES:
         message = gettext("'storage' must be 'localStorage' or 'cookie'.")
         return jsonify(error="invalid_request", message=message), 400
+    # None (no choice made) is kept as such: the sign-in then follows JWT_ALGORITHM.
+    algorithm = body.get("algorithm")
+    if "algorithm" in body and algorithm not in ALGORITHMS:
+        message = gettext("'algorithm' must be 'HS256' or 'ES256'.")
+        return jsonify(error="invalid_request", message=message), 400
+    if algorithm is not None and key_set().signing_key(algorithm) is None:
+        message = gettext(
+            "This server has no %(algorithm)s signing key: choose %(configured)s.",
+            algorithm=algorithm,
+            configured=current_app.config["JWT_ALGORITHM"],
+        )
+        return jsonify(error="invalid_request", message=message), 400
     errors = login_field_errors(username, password)
     if errors:
         message = " ".join(m for messages in errors.values() for m in messages)
@@ -252,7 +266,7 @@ def api_token():
     if user is None:
         message = gettext("Invalid username or password.")
         return jsonify(error="invalid_credentials", message=message), 401
-    return tokens_response(start_family(user, storage))
+    return tokens_response(start_family(user, storage, algorithm))
 
 
 @bp.post("/api/auth/refresh")
@@ -462,7 +476,15 @@ def api_notes(claims: dict):
 def login():
     """The JWT login page; static/js/jwt-login.js posts the form to /jwt/api/token."""
     limits = {"username": USERNAME_MAX_LENGTH, "password": PASSWORD_MAX_LENGTH}
-    return render_template("jwt/login.html", creation_flow=JWT_CREATION, limits=limits)
+    # Only the algorithms this server holds a signing key for are offered.
+    algorithms = [alg for alg in ALGORITHMS if key_set().signing_key(alg) is not None]
+    return render_template(
+        "jwt/login.html",
+        creation_flow=JWT_CREATION,
+        limits=limits,
+        algorithms=algorithms,
+        default_algorithm=current_app.config["JWT_ALGORITHM"],
+    )
 
 
 @bp.get("/profile")

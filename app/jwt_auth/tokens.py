@@ -104,11 +104,27 @@ def _checked_shape(token: str) -> str:
     return token
 
 
+def signing_algorithm(chosen: str | None) -> str:
+    """The algorithm a sign-in's access tokens are signed with: the one the visitor chose, while
+    this server holds a key for it; JWT_ALGORITHM (whose key it always holds) otherwise.
+
+    A refresh must not fail over a key retired since the sign-in: the visitor stays signed in,
+    and the new token's header says which key signed it.
+    """
+    if chosen is not None and key_set().signing_key(chosen) is not None:
+        return chosen
+    return current_app.config["JWT_ALGORITHM"]
+
+
 def issue_access_token(
-    user: User, *, now: float | None = None, csrf: str | None = None
+    user: User,
+    *,
+    algorithm: str | None = None,
+    now: float | None = None,
+    csrf: str | None = None,
 ) -> IssuedToken:
-    """Sign a short-lived access token for `user` with the key JWT_ALGORITHM names; its header
-    says which (`kid`). The payload is readable by anyone.
+    """Sign a short-lived access token for `user` with the key of `algorithm` (JWT_ALGORITHM
+    when None); its header says which key (`kid`). The payload is readable by anyone.
 
     A token kept in a cookie carries `csrf`, the value its double-submit cookie must repeat in
     the `X-CSRF-Token` header of a state-changing request (as flask-jwt-extended does).
@@ -128,7 +144,9 @@ def issue_access_token(
     }
     if csrf is not None:
         claims["csrf"] = csrf
-    key = key_set().signing_key(config["JWT_ALGORITHM"])
+    key = key_set().signing_key(algorithm or config["JWT_ALGORITHM"])
+    if key is None:  # the token endpoint refuses such a choice before anything is signed
+        raise LookupError(f"this server has no {algorithm} signing key")
     token = jwt.encode(claims, key.signing, algorithm=key.alg, headers={"kid": key.kid})
     return IssuedToken(token=token, expires_in=lifetime, claims=claims)
 

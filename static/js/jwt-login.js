@@ -41,6 +41,8 @@ async function signIn(event) {
   const username = String(data.get("username") || "");
   const password = String(data.get("password") || "");
   const storage = data.get("storage") === "cookie" ? "cookie" : "localStorage";
+  // The radios offer only the algorithms the server can sign with; it checks the value anyway.
+  const algorithm = data.get("algorithm");
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
@@ -50,7 +52,7 @@ async function signIn(event) {
     const response = await fetch("/jwt/api/token", {
       method: "POST",
       headers: { ...languageHeaders, "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ username, password, storage }),
+      body: JSON.stringify({ username, password, storage, ...(algorithm ? { algorithm } : {}) }),
       // The answer's cookies (the refresh token, and with cookie storage the access token)
       // must be kept, which "omit" would not do. The endpoint reads no cookie to sign in.
       credentials: "same-origin",

@@ -13,6 +13,7 @@ import {
   whyNoRefresh,
 } from "./jwt-refresh.js";
 import { signOutAndReplay } from "./jwt-replay.js";
+import { checkSignatureHere } from "./signature-check.js";
 import { duration, t, tParts, utcTime } from "./strings.js";
 import {
   authHeaders,
@@ -135,6 +136,7 @@ function renderToken(token, decoded, problem) {
   renderParts(parts);
   $("[data-decoded-header]").textContent = pretty(header);
   $("[data-decoded-payload]").textContent = pretty(payload);
+  checkSignatureHere(token, header, $("[data-signature-check]"));
   $("[data-iat]").textContent = utcTime(payload.iat);
   $("[data-exp]").textContent = utcTime(payload.exp);
   $("[data-countdown]").textContent = "…";

@@ -112,14 +112,22 @@ def session_login(
 
 
 def jwt_login(
-    page, base: str, username: str = "alice", language: str = "en", storage: str = "localStorage"
+    page,
+    base: str,
+    username: str = "alice",
+    language: str = "en",
+    storage: str = "localStorage",
+    algorithm: str | None = None,
 ) -> None:
-    """Sign in to the JWT lab through the real form, keeping the token where `storage` says."""
+    """Sign in to the JWT lab through the real form, keeping the token where `storage` says,
+    signed as `algorithm` (the form's default when None)."""
     words = FORM_WORDS[language]
     page.goto(f"{base}/jwt/login")
     page.get_by_label(words["username"]).fill(username)
     page.get_by_label(words["password"]).fill(DEMO_PASSWORDS[username])
     page.locator(f'input[name="storage"][value="{storage}"]').check()
+    if algorithm is not None:
+        page.locator(f'input[name="algorithm"][value="{algorithm}"]').check()
     page.get_by_role("button", name=words["get a token"]).click()
     page.wait_for_url(f"{base}/jwt/profile")
 

@@ -31,9 +31,10 @@ KOREAN_PAGES = (
     "scale",
     "browser-lab",
     "devices",
+    "token-lab",
 )
 # (file name, path, state: None, "session", "jwt", "both", "tampered", "signed out", "cookie",
-# "replayed", "session replayed", "scale", "injected", "csrf" or "devices")
+# "replayed", "session replayed", "scale", "injected", "csrf", "devices" or "attacks")
 PAGES = [
     ("home", "/", None),
     ("session-login", "/session/login", None),
@@ -53,6 +54,7 @@ PAGES = [
     ("browser-lab", "/lab/browser", "injected"),
     ("csrf-refused", "/lab/browser/csrf/target", "csrf"),
     ("attacker", "/lab/browser/attacker", None),
+    ("token-lab", "/lab/jwt", "attacks"),
     ("devices", "/session/devices", "devices"),
     ("password", "/account/password", "session"),
     ("signup", "/account/signup", None),
@@ -101,6 +103,7 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                     "replayed",
                     "scale",
                     "injected",
+                    "attacks",
                 ):
                     jwt_login(page, server.url, language=language)
                 if state == "devices":
@@ -129,6 +132,8 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                 if state == "injected":
                     page.locator("[data-run-injected]").click()
                     page.locator('[data-finding="session-ridden"]').wait_for()
+                if state == "attacks":
+                    run_some_attacks(page)
                 page.wait_for_load_state("networkidle")
                 suffix = "-ko" if language == "ko" else ""
                 target = out_dir / f"{name}{suffix}-{tag}.png"
@@ -151,6 +156,15 @@ def sign_in_elsewhere(browser, base: str, language: str) -> None:
     )
     session_login(phone.new_page(), base, language=language)
     phone.close()
+
+
+def run_some_attacks(page) -> None:
+    """The token lab after two attacks: the cracked weak key, and algorithm confusion."""
+    page.locator('[data-token-lab][data-ready="true"]').wait_for()
+    page.locator('[data-attack="weak"]').click()
+    page.locator('[data-verdicts="weak"] [data-verifier="real"]').wait_for()
+    page.locator('[data-attack="confusion"]').click()
+    page.locator('[data-verdicts="confusion"] [data-verifier="real"]').wait_for()
 
 
 def end_every_other_session(page, base: str) -> None:

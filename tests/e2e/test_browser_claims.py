@@ -12,9 +12,17 @@ from harness.actions import SESSION_COOKIE
 from tests.e2e.conftest import jwt_login, session_login
 
 
+def decode_part(token: str, index: int) -> dict:
+    part = token.split(".")[index]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def decode_header(token: str) -> dict:
+    return decode_part(token, 0)
+
+
 def decode_payload(token: str) -> dict:
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return decode_part(token, 1)
 
 
 def test_session_cookie_is_httponly_and_hidden_from_javascript(page, context, base, browser):
@@ -95,6 +103,20 @@ def test_jwt_lives_in_localstorage_and_travels_as_a_bearer_header(page, context,
         f"{base}/jwt/api/checked/me", headers={"Authorization": f"Bearer {token}"}
     )
     assert checked.status == 401
+
+
+def test_the_login_form_signs_with_the_algorithm_the_visitor_picks(page, base):
+    page.goto(f"{base}/jwt/login")
+    expect(page.get_by_role("radio", name=re.compile("^HS256"))).to_be_checked()  # the default
+    jwt_login(page, base, algorithm="ES256")
+    token = page.evaluate("localStorage.getItem('access_token')")
+    assert decode_header(token)["alg"] == "ES256"
+    expect(page.locator("[data-api-line]")).to_contain_text("Response status: 200 OK.")
+    # The choice outlives the token: the refresh token's family remembers it.
+    page.get_by_role("button", name="Refresh now").click()
+    expect(page.locator("[data-refresh-log] li").first).to_contain_text("refreshed on request")
+    refreshed = page.evaluate("localStorage.getItem('access_token')")
+    assert refreshed != token and decode_header(refreshed)["alg"] == "ES256"
 
 
 def test_inspect_shows_both_columns_when_signed_in_under_both(page, base):

@@ -37,6 +37,8 @@ PAGES = [
     ("/lab/browser", None),
     ("/lab/browser", "both"),
     ("/lab/browser/attacker", None),
+    ("/lab/jwt", None),
+    ("/lab/jwt", "jwt"),
     ("/session/devices", "session"),
     ("/account/password", "session"),
     ("/no/such/page", None),
