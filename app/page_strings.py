@@ -432,15 +432,17 @@ def page_strings() -> dict:
         "fixation.failed": _("The server could not check the planted ID; try again in a moment."),
         # The JWT profile's signature check in the browser (static/js/signature-check.js).
         "signature.hs256": _(
-            "This token is HS256: its signature is an HMAC made with the server's secret key. "
-            "Checking it takes that same secret, and whoever holds it could make tokens too, so "
-            "the server never publishes it: this browser cannot check this signature."
+            "This token is HS256: its signature is meant to be an HMAC made with the server's "
+            "secret key. Checking it takes that same secret, and whoever holds it could make "
+            "tokens too, so the server never publishes it: this browser cannot check this "
+            "signature."
         ),
         "signature.other": _(
             "The header names the algorithm {alg}, which this site never signs with; this "
             "browser does not check it."
         ),
         "signature.checking": _("Checking the signature in this browser…"),
+        "signature.failed": _("This browser could not check the signature ({error})."),
         "signature.jwks_failed": _("The public keys at {path} could not be fetched ({error})."),
         "signature.unknown_key": _(
             "The header names the key {kid}, which is not among the public keys at {path} "
@@ -466,7 +468,8 @@ def page_strings() -> dict:
         "lab.believes.admin": _("It believes this is {username}, and an admin."),
         "lab.believes.user": _("It believes this is {username}, not an admin."),
         "lab.how": _("How: {how}"),
-        "lab.real.ok": _("Signed in as {username}: the token is genuine and its claims hold."),
+        "lab.real.ok": _("Accepted as {username}: the signature is genuine and its claims hold."),
+        "lab.failed": _("The attack could not be run in this browser ({error})."),
         "lab.sending": _("Sending…"),
         "lab.sent": _("Sent to both: the token whose header is {header}."),
         "lab.need_token": _(
@@ -478,6 +481,7 @@ def page_strings() -> dict:
             "cookie's point. Sign in with localStorage storage to try this on it."
         ),
         "lab.mine.loaded": _("Your token is in the editor."),
+        "lab.mine.none": _("This browser holds no token: sign in under JWT first."),
         "lab.weak.loaded": _("The weak sample token is in the editor. Its key is a word."),
         "lab.weak.failed": _("The sample token could not be fetched (HTTP {status})."),
         "lab.words.failed": _("The word list could not be fetched."),

@@ -19,6 +19,8 @@ from app.jwt_auth.keys import key_set
 from app.token_lab.naive import WEAK_KID, weak_key, weak_words
 from tests.helpers import b64url, good_claims, tampered
 
+NONE_HEADER = b64url(b'{"alg":"none"}')
+
 
 def make_token(header: dict, claims: dict, sign) -> str:
     """A token made by hand, as an attacker makes one: `sign` maps the signing input to bytes."""
@@ -319,6 +321,9 @@ def test_the_not_yet_valid_sample_never_becomes_valid(client, jwt_auth, time_mac
         + b64url(b"{}")
         + ".",
         "Bearer " + b64url(b"[" * 5000) + "." + b64url(b"{}") + ".",
+        # Nested just short of what the parser allows: it parses, and could not be written back.
+        "Bearer " + NONE_HEADER + "." + b64url(b'{"a":' + b"[" * 930 + b"]" * 930 + b"}") + ".",
+        "Bearer " + NONE_HEADER + "." + b64url(b'{"exp":1e999}') + ".",
     ],
 )
 def test_the_naive_verifier_refuses_garbage_with_a_json_401(client, authorization):
@@ -344,3 +349,28 @@ def test_the_naive_verifier_speaks_the_visitors_language(client):
         headers={"Authorization": f"Bearer {token}", "Accept-Language": "ko"},
     ).get_json()["reason"]
     assert english != korean and "/etc/passwd" in korean
+
+
+def test_claim_samples_are_signed_with_the_key_of_the_token_sent(client, app):
+    from harness.actions import JwtActions
+
+    token = JwtActions(client).token(algorithm="ES256")
+    samples = client.get(
+        "/jwt/api/lab/claim-samples", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    for sample in samples.values():
+        assert jwt.get_unverified_header(sample) == jwt.get_unverified_header(token) | {
+            "typ": "JWT"
+        }
+        assert_real_refuses(client, sample)
+
+
+def test_the_lab_says_when_there_is_no_public_key_to_confuse(make_app):
+    app = make_app()
+    with app.app_context():
+        from app.jwt_auth.keys import EXTENSION_KEY, KeySet
+
+        hs256_only = KeySet([k for k in key_set().keys if k.alg == "HS256"])
+        app.extensions[EXTENSION_KEY] = hs256_only
+    page = app.test_client().get("/lab/jwt").get_data(as_text=True)
+    assert "data-no-public-key" in page and "holds no ES256 key" in page

@@ -7,7 +7,8 @@ have expired: JWT_ACCESS_TOKEN_TTL_SECONDS after the rotation. Running servers r
 when they start, so restart them after each change.
 
 In development the set is the instance folder's jwt-keys.json, rewritten in place (0600). With
-JWT_PRIVATE_KEYS (production), the command prints the new set for you to put there.
+JWT_PRIVATE_KEYS set, and always in production (which never reads that file), the command prints
+the new set for you to put in JWT_PRIVATE_KEYS.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def register_key_commands(app: Flask) -> None:
             where = (
                 "JWT_SECRET_KEY"
                 if key.kid == secret_kid(app.config["JWT_SECRET_KEY"])
-                else ("JWT_PRIVATE_KEYS" if app.config.get("JWT_PRIVATE_KEYS") else "jwt-keys.json")
+                else ("JWT_PRIVATE_KEYS" if _keys_from_environment() else "jwt-keys.json")
             )
             state = "signs new tokens" if signs else "verifies only"
             public = ", published in /.well-known/jwks.json" if key.public_jwk() else ""

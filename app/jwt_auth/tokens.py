@@ -144,7 +144,8 @@ def issue_access_token(
     }
     if csrf is not None:
         claims["csrf"] = csrf
-    key = key_set().signing_key(algorithm or config["JWT_ALGORITHM"])
+    algorithm = algorithm or config["JWT_ALGORITHM"]
+    key = key_set().signing_key(algorithm)
     if key is None:  # the token endpoint refuses such a choice before anything is signed
         raise LookupError(f"this server has no {algorithm} signing key")
     token = jwt.encode(claims, key.signing, algorithm=key.alg, headers={"kid": key.kid})

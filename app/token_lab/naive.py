@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import hmac
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,8 @@ from urllib.parse import urlsplit
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import current_app
+from flask import Flask, current_app
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _
 from jwt.algorithms import ECAlgorithm, HMACAlgorithm
 
@@ -36,6 +37,7 @@ from app.jwt_auth.keys import key_set
 # The lab's weak key: one word of static/lab/words.txt, chosen per server secret.
 WEAK_KID = "lab-weak-key"
 WORDS_FILE = "lab/words.txt"
+WORDS_KEY = "lab_weak_words"
 # The attacker's web server, as the naive verifier "fetches" from it: the key set travels in
 # the address's fragment, standing for what that server would answer.
 ATTACKER_ORIGIN = "https://attacker.example"
@@ -63,7 +65,7 @@ class NaiveVerdict:
 
     header: dict
     claims: dict
-    how: object  # a lazy translated sentence
+    how: LazyString  # how it came to believe: translated when the answer is written
 
     @property
     def admin(self) -> bool:
@@ -77,29 +79,59 @@ def _part(text: str) -> bytes:
         raise NaiveRefusal(_("a part of the token is not base64url")) from exc
 
 
+# How deep a header or payload may nest: what it believes is sent back as JSON, and a structure
+# that only just parsed could be too deep to write out again.
+MAX_DEPTH = 32
+
+
 def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999: Python reads it as inf, which JSON cannot carry back
+        raise ValueError(f"{text} is too large")
+    return number
+
+
+def _too_deep(value: object) -> bool:
+    level = [value]
+    for _depth in range(MAX_DEPTH):
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
+
+
 def _json_part(text: str) -> dict:
     try:
-        value = json.loads(_part(text), parse_constant=_no_constant)
+        value = json.loads(_part(text), parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise NaiveRefusal(_("a part of the token is not JSON")) from exc
     if not isinstance(value, dict):
         raise NaiveRefusal(_("a part of the token is not a JSON object"))
+    if _too_deep(value):
+        raise NaiveRefusal(
+            _("a part of the token nests deeper than %(depth)d levels", depth=MAX_DEPTH)
+        )
     return value
 
 
-@functools.lru_cache(maxsize=2)
-def _words(path: str) -> tuple[str, ...]:
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return tuple(word for line in lines if (word := line.strip()))
+def load_weak_words(app: Flask) -> None:
+    """Read the lab's small word list once, at start-up: the same file the page cracks the weak
+    token with. The naive verifier itself opens no file."""
+    lines = (Path(app.static_folder) / WORDS_FILE).read_text(encoding="utf-8").splitlines()
+    app.extensions[WORDS_KEY] = tuple(word for line in lines if (word := line.strip()))
 
 
 def weak_words() -> tuple[str, ...]:
-    """The lab's small word list, the same file the page cracks the weak token with."""
-    return _words(str(Path(current_app.static_folder) / WORDS_FILE))
+    return current_app.extensions[WORDS_KEY]
 
 
 def weak_key() -> str:
@@ -132,7 +164,7 @@ def _fetch_jku(url: object) -> ec.EllipticCurvePublicKey:
     return _ec_key(keys[0])
 
 
-def _kid_key(kid: object) -> tuple[object, object]:
+def _kid_key(kid: object) -> tuple[object, LazyString]:
     """The key a kid leads a naive verifier to, and where it found it."""
     if not isinstance(kid, str):
         raise NaiveRefusal(_("the kid is not text"))
@@ -147,7 +179,7 @@ def _kid_key(kid: object) -> tuple[object, object]:
         # It opens the kid as a path, "tidied" the naive way: dots and slashes dropped.
         path = "/" + "/".join(part for part in kid.split("/") if part not in ("", ".", ".."))
         if path in FILES:
-            return FILES[path], _("the file %(path)s, read as the key: empty", path=path)
+            return FILES[path], _("the empty file %(path)s, read as the key", path=path)
         raise NaiveRefusal(_("no such key file: %(path)s", path=path))
     if "'" in kid:
         found = UNION_SELECT.search(kid)
@@ -155,13 +187,13 @@ def _kid_key(kid: object) -> tuple[object, object]:
             query = KEY_QUERY.format(kid=kid)
             raise NaiveRefusal(_("its key query failed: %(query)s", query=query))
         return found.group(1).encode(), _(
-            "its key query, which returned %(key)s", key=repr(found.group(1))
+            "the key its query returned, %(key)s", key=repr(found.group(1))
         )
     # The lookup found nothing, and the missing key became an empty string.
-    return b"", _("an empty key: it has no key %(kid)s and used '' instead", kid=ascii(kid))
+    return b"", _("an empty key ('', since it has no key %(kid)s)", kid=ascii(kid))
 
 
-def _choose_key(header: dict) -> tuple[object, object]:
+def _choose_key(header: dict) -> tuple[object, LazyString]:
     if "jwk" in header:
         return _ec_key(header["jwk"]), _("the key inside the token (jwk)")
     if "jku" in header:

@@ -17,15 +17,23 @@ from flask_babel import gettext
 
 from app.jwt_auth.keys import key_set
 from app.jwt_auth.routes import token_required
+from app.jwt_auth.tokens import MAX_TOKEN_LENGTH, SOURCE_HEADER, read_access_token
 from app.sessionless import declare_sessionless
-from app.token_lab.naive import ATTACKER_ORIGIN, WEAK_KID, NaiveRefusal, naive_verify, weak_key
+from app.token_lab.naive import (
+    ATTACKER_ORIGIN,
+    WEAK_KID,
+    NaiveRefusal,
+    load_weak_words,
+    naive_verify,
+    weak_key,
+)
 
 bp = Blueprint("token_lab", __name__, url_prefix="/lab")
 declare_sessionless(bp, "/naive/")
+bp.record_once(lambda state: load_weak_words(state.app))
 # Under /jwt/api, where the lab_access cookie reaches (its Path): a visitor who keeps the token
 # in that cookie gets the claim samples too. The JWT blueprint declares /jwt/api/ sessionless.
 samples_bp = Blueprint("token_lab_samples", __name__, url_prefix="/jwt/api/lab")
-MAX_TOKEN_LENGTH = 8 * 1024
 DAY = 24 * 60 * 60
 OTHER_AUDIENCE = "https://another-service.example"
 NAIVE_REALM = "lab-naive-verifier"
@@ -43,7 +51,7 @@ def editor():
         attacker_origin=ATTACKER_ORIGIN,
         words_url=url_for("static", filename="lab/words.txt"),
         jwks_url=url_for("well_known.jwks"),
-        signing_alg=config["JWT_ALGORITHM"],
+        es256_published=bool(key_set().jwks()["keys"]),
     )
 
 
@@ -114,10 +122,8 @@ def weak_token():
 @samples_bp.get("/claim-samples")
 @token_required
 def claim_samples(claims: dict):
-    """Three tokens for the signed-in visitor, signed with the site's real key, whose claims
-    the real endpoint refuses: expired, not valid yet, for another audience. None of them can
-    ever be accepted there (the "not yet" one has already expired too); the naive verifier,
-    which checks no claim, accepts all three."""
+    """Three tokens for the caller, signed with the key that signed its own, whose claims the
+    API refuses for ever: expired, not valid yet (and expired too), for another audience."""
     config = current_app.config
     now = int(time.time())
     # Beyond any leeway the server allows, so that none of them is ever accepted there.
@@ -135,7 +141,11 @@ def claim_samples(claims: dict):
         "not_yet_valid": {"iat": past - DAY, "nbf": future, "exp": past},
         "other_audience": {"iat": now, "exp": now + 300, "aud": OTHER_AUDIENCE},
     }
-    key = key_set().signing_key(config["JWT_ALGORITHM"])
+    # The token was just verified, so the key its header names is one of the set.
+    sent, source = read_access_token()
+    token = sent.strip().partition(" ")[2].strip() if source == SOURCE_HEADER else sent
+    kid = jwt.get_unverified_header(token).get("kid")
+    key = key_set().find(kid) or key_set().signing_key(config["JWT_ALGORITHM"])
     tokens = {
         name: jwt.encode(
             {**base, **changes, "jti": uuid.uuid4().hex},

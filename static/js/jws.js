@@ -74,16 +74,14 @@ function importPublicJwk(jwk) {
 
 // A public JWK as the PEM text a server would hold (SubjectPublicKeyInfo, 64-character lines).
 export async function publicPem(jwk) {
-  const der = bytesToBase64Url(await crypto.subtle.exportKey("spki", await importPublicJwk(jwk)))
-    .replace(/-/g, "+").replace(/_/g, "/");
-  const padded = der + "=".repeat((4 - (der.length % 4)) % 4);
-  const lines = padded.match(/.{1,64}/g).join("\n");
+  const der = new Uint8Array(await crypto.subtle.exportKey("spki", await importPublicJwk(jwk)));
+  const lines = btoa(String.fromCharCode(...der)).match(/.{1,64}/g).join("\n");
   return `-----BEGIN PUBLIC KEY-----\n${lines}\n-----END PUBLIC KEY-----\n`;
 }
 
 // The key set published at `url`: {keys: [...]}, or throws.
-export async function fetchJwks(url) {
-  const response = await fetch(url, { credentials: "omit", headers: { Accept: "application/json" } });
+export async function fetchJwks(url, { cache = "default" } = {}) {
+  const response = await fetch(url, { cache, credentials: "omit", headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const body = await response.json();
   if (!body || !Array.isArray(body.keys)) throw new Error("not a JWKS");

@@ -23,8 +23,20 @@ export async function checkSignatureHere(token, header, target) {
   } catch (error) {
     return say("unreachable", "signature.jwks_failed", { path: jwksUrl, error: error.message });
   }
-  const result = await verifyEs256(token, header, jwks);
-  if (!result.found) return say("unknown-key", "signature.unknown_key", { kid: JSON.stringify(header.kid ?? null), path: jwksUrl });
-  if (result.valid) return say("valid", "signature.valid", { kid: result.kid, path: jwksUrl });
-  return say("invalid", "signature.invalid", { kid: result.kid, path: jwksUrl });
+  try {
+    let result = await verifyEs256(token, header, jwks);
+    if (!result.found) {
+      // The key set is cached for minutes: a key added since may be missing from the copy.
+      result = await verifyEs256(token, header, await fetchJwks(jwksUrl, { cache: "no-cache" }));
+    }
+    if (!result.found) {
+      return say("unknown-key", "signature.unknown_key", { kid: JSON.stringify(header.kid ?? null), path: jwksUrl });
+    }
+    return say(result.valid ? "valid" : "invalid", result.valid ? "signature.valid" : "signature.invalid", {
+      kid: result.kid, path: jwksUrl,
+    });
+  } catch (error) {
+    // A key WebCrypto cannot import, or no WebCrypto at all (a plain-HTTP page off loopback).
+    return say("failed", "signature.failed", { error: error.message });
+  }
 }

@@ -51,9 +51,12 @@ function showParts(token) {
   fields.parts.replaceChildren(...nodes);
 }
 
+// Times a date can show: a claim of 1e16 (or 1e999, read as Infinity) is shown as it is.
+const LATEST_TIME = 8.64e12;
+
 function claimValue(name, value) {
   if (value === undefined) return t("lab.claim.absent");
-  if (["exp", "nbf", "iat"].includes(name) && typeof value === "number") {
+  if (["exp", "nbf", "iat"].includes(name) && Number.isFinite(value) && Math.abs(value) < LATEST_TIME) {
     const seconds = value - Date.now() / 1000;
     const when = seconds >= 0
       ? t("lab.claim.in", { duration: duration(seconds) })
@@ -75,6 +78,7 @@ function setStatus(text) {
 
 // The token box is the source: read it into the header and payload boxes.
 function readToken() {
+  encoding += 1; // an HMAC still being computed for the old parts must not overwrite this token
   const token = fields.token.value.trim();
   fields.jsonError.hidden = true;
   if (!token) {
@@ -134,15 +138,15 @@ async function encodeToken() {
   showClaims(payload);
 }
 
-// Put a token in the editor, as if pasted.
-function loadToken(token, { mode = "keep", key = "" } = {}) {
+// Put a token in the editor, as if pasted. `key` null leaves the key box as the visitor left it.
+function loadToken(token, { mode = "keep", key = null } = {}) {
   fields.token.value = token;
   setSignMode(mode, key);
   readToken();
 }
 
 // Put a header and payload in the editor, signed as `mode` says; the encoded token.
-async function loadParts(header, payload, { mode = "keep", key = "", signature = "" } = {}) {
+async function loadParts(header, payload, { mode = "keep", key = null, signature = "" } = {}) {
   originalSignature = signature;
   fields.header.value = pretty(header);
   fields.payload.value = pretty(payload);
@@ -259,7 +263,7 @@ const attacks = {
   },
 
   none(target, button) {
-    return loadParts({ alg: button.dataset.alg, typ: "JWT" }, forgedPayload(), { mode: "none" });
+    return loadParts({ alg: button.dataset.variant, typ: "JWT" }, forgedPayload(), { mode: "none" });
   },
 
   async confusion(target) {
@@ -305,6 +309,7 @@ const attacks = {
     let words;
     try {
       const response = await fetch(config.wordsUrl, { headers: languageHeaders });
+      if (!response.ok) throw new Error(String(response.status));
       words = (await response.text()).split(/\s+/).filter(Boolean);
     } catch {
       return showProblem(target, t("lab.words.failed"));
@@ -345,17 +350,29 @@ const attacks = {
   },
 };
 
-async function runAttack(button) {
-  const name = button.dataset.attack;
-  const target = $(`[data-verdicts="${name}"]`);
-  const buttons = document.querySelectorAll("[data-attack], [data-send]");
+// One thing at a time: every button of the page waits while an attack or a send runs.
+async function busy(task) {
+  const buttons = document.querySelectorAll("[data-attack], [data-send], [data-take-mine], [data-take-weak]");
   buttons.forEach((b) => { b.disabled = true; });
   try {
-    const token = await attacks[name](target, button);
-    if (typeof token === "string" && token) await sendBoth(token, target);
+    return await task();
   } finally {
     buttons.forEach((b) => { b.disabled = false; });
   }
+}
+
+function runAttack(button) {
+  const name = button.dataset.attack;
+  const target = $(`[data-verdicts="${name}"]`);
+  return busy(async () => {
+    try {
+      const token = await attacks[name](target, button);
+      if (typeof token === "string" && token) await sendBoth(token, target);
+    } catch (error) {
+      // WebCrypto refusing a key, say: the page says so rather than failing in silence.
+      showProblem(target, t("lab.failed", { error: error.message }));
+    }
+  });
 }
 
 fields.token.addEventListener("input", readToken);
@@ -373,11 +390,11 @@ $("[data-take-mine]").addEventListener("click", () => {
     loadToken(mine);
     setStatus(t("lab.mine.loaded"));
   } else {
-    setStatus(t(tokenStorage() === "cookie" ? "lab.need_token.cookie" : "lab.need_token"));
+    setStatus(t(tokenStorage() === "cookie" ? "lab.need_token.cookie" : "lab.mine.none"));
   }
 });
 
-$("[data-take-weak]").addEventListener("click", async () => {
+$("[data-take-weak]").addEventListener("click", () => busy(async () => {
   const sample = await requestJson("/lab/naive/weak-token", { credentials: "omit" });
   if (sample.response?.ok && typeof sample.body.token === "string") {
     loadToken(sample.body.token);
@@ -385,20 +402,13 @@ $("[data-take-weak]").addEventListener("click", async () => {
   } else {
     setStatus(t("lab.weak.failed", { status: sample.response?.status ?? "—" }));
   }
-});
+}));
 
-const sendButton = $("[data-send]");
-sendButton.addEventListener("click", async () => {
+$("[data-send]").addEventListener("click", () => {
   const target = $('[data-verdicts="editor"]');
   const token = fields.token.value.trim();
   if (!token) return showProblem(target, t("lab.send.empty"));
-  sendButton.disabled = true;
-  try {
-    await sendBoth(token, target);
-  } finally {
-    sendButton.disabled = false;
-  }
-  return null;
+  return busy(() => sendBoth(token, target));
 });
 
 for (const button of document.querySelectorAll("[data-attack]")) {

@@ -1,5 +1,6 @@
 // The token in this browser: reading it (no key needed, which is the point), and asking the
 // server about it (only the server, holding the key, can tell whether it is genuine).
+import { base64UrlToBytes } from "./jws.js";
 import { languageHeaders, plural, t } from "./strings.js";
 
 export const TOKEN_KEY = "access_token";
@@ -194,10 +195,7 @@ export function fetchFamily() {
 }
 
 function base64UrlToText(part) {
-  const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
-  const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
-  const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-  return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  return new TextDecoder("utf-8", { fatal: true }).decode(base64UrlToBytes(part));
 }
 
 // Returns {parts, header, payload}, or throws an Error saying, in words, why this is no JWT.
