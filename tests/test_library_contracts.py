@@ -94,7 +94,17 @@ CORE = {
     "app.static_files",
     "app.errors",
 }
-FEATURES = ("app.accounts", "app.session_auth", "app.jwt_auth", "app.inspect", "app.main")
+FEATURES = (
+    "app.accounts",
+    "app.session_auth",
+    "app.jwt_auth",
+    "app.inspect",
+    "app.main",
+    "app.scale",
+    "app.browser_lab",
+    "app.password_change",
+    "app.token_lab",
+)
 
 
 def module_name(path: Path) -> str:

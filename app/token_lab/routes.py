@@ -15,8 +15,8 @@ import jwt
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext
 
+from app.jwt_auth.guard import token_required
 from app.jwt_auth.keys import key_set
-from app.jwt_auth.routes import token_required
 from app.jwt_auth.tokens import MAX_TOKEN_LENGTH, SOURCE_HEADER, read_access_token
 from app.sessionless import declare_sessionless
 from app.token_lab.naive import (
