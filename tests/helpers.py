@@ -6,6 +6,8 @@ Signing in through the real forms lives in `harness.actions`, shared with the be
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import time
@@ -44,6 +46,20 @@ def good_claims(**changes) -> dict:
 def forge(claims: dict, key: str = TEST_JWT_SECRET, algorithm: str = "HS256", headers=None) -> str:
     """Sign arbitrary claims, as an attacker with (or without) the right key would."""
     return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+
+
+def make_token(header: dict, claims: dict, sign: Callable[[bytes], bytes]) -> str:
+    """A token made by hand, as an attacker makes one: no library between them and the bytes.
+    `sign` maps the signing input to the signature (b"" for none)."""
+    signing_input = ".".join(
+        b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
+    )
+    return f"{signing_input}.{b64url(sign(signing_input.encode()))}"
+
+
+def hs256_with(secret: bytes) -> Callable[[bytes], bytes]:
+    """HMAC-SHA256 with any secret, a PEM included (which PyJWT would refuse as an HMAC key)."""
+    return lambda data: hmac.new(secret, data, hashlib.sha256).digest()
 
 
 def tampered(token: str) -> str:

@@ -4,8 +4,6 @@ must not choose the key (unknown kid, algorithm confusion, `jwk`/`jku`, `none`).
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import os
 import stat
@@ -22,7 +20,7 @@ from app.config import ConfigurationError
 from app.jwt_auth.keys import KEYS_FILE, new_es256_jwk, secret_kid
 from harness.actions import JwtActions
 from harness.servers import app_environment, flask_cli
-from tests.helpers import TEST_JWT_SECRET, b64url, good_claims
+from tests.helpers import TEST_JWT_SECRET, good_claims, hs256_with, make_token
 
 SECRET_KID = secret_kid(TEST_JWT_SECRET)
 
@@ -38,16 +36,6 @@ def me(client, token: str):
 def reason(response) -> str:
     assert response.status_code == 401, response.get_json()
     return response.get_json()["reason"]
-
-
-def hand_signed_hs256(claims: dict, secret: bytes, header: dict) -> str:
-    """An HS256 token made with the hmac module: PyJWT would refuse a PEM as an HMAC secret,
-    and an attacker has no reason to use PyJWT."""
-    signing_input = ".".join(
-        b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
-    )
-    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{b64url(signature)}"
 
 
 @pytest.fixture
@@ -106,7 +94,9 @@ def test_a_kid_the_server_does_not_have_is_refused(client, kid):
 
 
 def test_a_kid_that_is_not_a_string_is_refused(client):
-    token = hand_signed_hs256(good_claims(), TEST_JWT_SECRET.encode(), {"alg": "HS256", "kid": 7})
+    token = make_token(
+        {"alg": "HS256", "kid": 7}, good_claims(), hs256_with(TEST_JWT_SECRET.encode())
+    )
     assert reason(me(client, token)) == "the token's 'kid' header is not a string"
 
 
@@ -118,11 +108,11 @@ def test_algorithm_confusion_with_the_published_public_key_is_refused(client):
     )
     for secret in (pem, json.dumps(published).encode()):
         named = {"alg": "HS256", "typ": "JWT", "kid": published["kid"]}
-        refused = me(client, hand_signed_hs256(good_claims(), secret, named))
+        refused = me(client, make_token(named, good_claims(), hs256_with(secret)))
         assert reason(refused) == "the token's algorithm 'HS256' is not allowed (only ES256 is)"
         unnamed = {"alg": "HS256", "typ": "JWT"}  # checked with the shared secret instead
         assert "signature does not match" in reason(
-            me(client, hand_signed_hs256(good_claims(), secret, unnamed))
+            me(client, make_token(unnamed, good_claims(), hs256_with(secret)))
         )
 
 
@@ -141,9 +131,7 @@ def test_a_key_embedded_in_the_token_is_never_used(client):
 @pytest.mark.parametrize("alg", ["none", "None", "NONE"])
 def test_alg_none_is_refused_whatever_the_kid(client, alg):
     for header in ({"alg": alg, "typ": "JWT"}, {"alg": alg, "typ": "JWT", "kid": SECRET_KID}):
-        token = (
-            ".".join(b64url(json.dumps(part).encode()) for part in (header, good_claims())) + "."
-        )
+        token = make_token(header, good_claims(), lambda data: b"")
         assert "is not allowed" in reason(me(client, token))
 
 

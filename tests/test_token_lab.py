@@ -4,8 +4,6 @@ one refuses every attack with a 401 and the precise reason."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 
 import jwt
@@ -17,21 +15,9 @@ from jwt.algorithms import ECAlgorithm
 
 from app.jwt_auth.keys import key_set
 from app.token_lab.naive import WEAK_KID, weak_key, weak_words
-from tests.helpers import b64url, good_claims, tampered
+from tests.helpers import b64url, good_claims, hs256_with, make_token, tampered
 
 NONE_HEADER = b64url(b'{"alg":"none"}')
-
-
-def make_token(header: dict, claims: dict, sign) -> str:
-    """A token made by hand, as an attacker makes one: `sign` maps the signing input to bytes."""
-    signing_input = ".".join(
-        b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
-    )
-    return f"{signing_input}.{b64url(sign(signing_input.encode()))}"
-
-
-def hs256_with(secret: bytes):
-    return lambda data: hmac.new(secret, data, hashlib.sha256).digest()
 
 
 def es256_with(private: ec.EllipticCurvePrivateKey):

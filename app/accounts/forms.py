@@ -53,52 +53,46 @@ class TextForm(FlaskForm):
             getattr(self, name).errors = [*getattr(self, name).errors, *messages]
 
 
-class LoginForm(TextForm):
-    username = StringField(
+def username_field() -> StringField:
+    return StringField(
         _("Username"), render_kw={"maxlength": USERNAME_MAX_LENGTH, "autocomplete": "username"}
     )
-    password = PasswordField(
-        _("Password"),
-        render_kw={"maxlength": PASSWORD_MAX_LENGTH, "autocomplete": "current-password"},
+
+
+def current_password_field(label) -> PasswordField:
+    return PasswordField(
+        label, render_kw={"maxlength": PASSWORD_MAX_LENGTH, "autocomplete": "current-password"}
     )
+
+
+def new_password_field(label) -> PasswordField:
+    """A field for choosing a password: the length rules of credentials.py, as HTML limits, and
+    the hint that lets a password manager offer a generated one."""
+    return PasswordField(
+        label,
+        render_kw={
+            "maxlength": PASSWORD_MAX_LENGTH,
+            "minlength": PASSWORD_MIN_LENGTH,
+            "autocomplete": "new-password",
+        },
+    )
+
+
+class LoginForm(TextForm):
+    username = username_field()
+    password = current_password_field(_("Password"))
 
 
 class SignupForm(TextForm):
-    username = StringField(
-        _("Username"), render_kw={"maxlength": USERNAME_MAX_LENGTH, "autocomplete": "username"}
-    )
+    username = username_field()
     display_name = StringField(
         _("Display name (optional)"),
         render_kw={"maxlength": DISPLAY_NAME_MAX_LENGTH, "autocomplete": "nickname"},
     )
-    password = PasswordField(
-        _("Password"),
-        render_kw={
-            "maxlength": PASSWORD_MAX_LENGTH,
-            "minlength": PASSWORD_MIN_LENGTH,
-            "autocomplete": "new-password",
-        },
-    )
+    password = new_password_field(_("Password"))
 
 
 class PasswordChangeForm(TextForm):
-    current_password = PasswordField(
-        _("Current password"),
-        render_kw={"maxlength": PASSWORD_MAX_LENGTH, "autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
-        _("New password"),
-        render_kw={
-            "maxlength": PASSWORD_MAX_LENGTH,
-            "minlength": PASSWORD_MIN_LENGTH,
-            "autocomplete": "new-password",
-        },
-    )
-    confirm_password = PasswordField(
-        _("New password, again"),
-        render_kw={
-            "maxlength": PASSWORD_MAX_LENGTH,
-            "minlength": PASSWORD_MIN_LENGTH,
-            "autocomplete": "new-password",
-        },
-    )
+    current_password = current_password_field(_("Current password"))
+    new_password = new_password_field(_("New password"))
+    confirm_password = new_password_field(_("New password, again"))

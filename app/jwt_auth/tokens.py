@@ -393,6 +393,7 @@ class AccessCheck:
     claims: dict | None = None
     refused: TokenRejected | None = None
     source: str | None = None  # SOURCE_HEADER or SOURCE_COOKIE
+    key: SigningKey | None = None  # the key of the set that verified it
 
     def to_dict(self) -> dict:
         if self.claims is not None:
@@ -451,7 +452,7 @@ def check_token(
             _check_denylist(claims, trace)
         if source == SOURCE_COOKIE and method in UNSAFE_METHODS:
             _check_double_submit(claims)
-        return AccessCheck(present=True, claims=claims, source=source)
+        return AccessCheck(present=True, claims=claims, source=source, key=_verified_with.get())
     except TokenRejected as rejected:
         if rejected.step == STEP_TOKEN:
             trace.add("token", _("Token received"), detail=rejected.reason, failed=True)

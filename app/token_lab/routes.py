@@ -15,9 +15,9 @@ import jwt
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext
 
-from app.jwt_auth.guard import token_required
+from app.jwt_auth.guard import token_refused
 from app.jwt_auth.keys import key_set
-from app.jwt_auth.tokens import MAX_TOKEN_LENGTH, SOURCE_HEADER, read_access_token
+from app.jwt_auth.tokens import MAX_TOKEN_LENGTH, check_access_token
 from app.sessionless import declare_sessionless
 from app.token_lab.naive import (
     ATTACKER_ORIGIN,
@@ -120,10 +120,13 @@ def weak_token():
 
 
 @samples_bp.get("/claim-samples")
-@token_required
-def claim_samples(claims: dict):
+def claim_samples():
     """Three tokens for the caller, signed with the key that signed its own, whose claims the
     API refuses for ever: expired, not valid yet (and expired too), for another audience."""
+    check = check_access_token()
+    if check.claims is None:
+        return token_refused(check.refused)
+    claims = check.claims
     config = current_app.config
     now = int(time.time())
     # Beyond any leeway the server allows, so that none of them is ever accepted there.
@@ -141,11 +144,7 @@ def claim_samples(claims: dict):
         "not_yet_valid": {"iat": past - DAY, "nbf": future, "exp": past},
         "other_audience": {"iat": now, "exp": now + 300, "aud": OTHER_AUDIENCE},
     }
-    # The token was just verified, so the key its header names is one of the set.
-    sent, source = read_access_token()
-    token = sent.strip().partition(" ")[2].strip() if source == SOURCE_HEADER else sent
-    kid = jwt.get_unverified_header(token).get("kid")
-    key = key_set().find(kid) or key_set().signing_key(config["JWT_ALGORITHM"])
+    key = check.key
     tokens = {
         name: jwt.encode(
             {**base, **changes, "jti": uuid.uuid4().hex},

@@ -42,13 +42,8 @@ export async function hmacSha256(key, data) {
 // Whether the HS256 signature `signature` (base64url) is HMAC-SHA256(word, data), for each word
 // in turn; the word that matches, or null. `onProgress(tried)` is called now and then.
 export async function crackHs256(data, signature, words, onProgress = () => {}) {
-  const message = encoder.encode(data);
   for (let i = 0; i < words.length; i += 1) {
-    const cryptoKey = await crypto.subtle.importKey(
-      "raw", keyBytes(words[i]), { name: "HMAC", hash: "SHA-256" }, false, ["sign"],
-    );
-    const candidate = bytesToBase64Url(await crypto.subtle.sign("HMAC", cryptoKey, message));
-    if (candidate === signature) return { word: words[i], tried: i + 1 };
+    if ((await hmacSha256(words[i], data)) === signature) return { word: words[i], tried: i + 1 };
     if (i % 50 === 0) onProgress(i + 1);
   }
   return { word: null, tried: words.length };

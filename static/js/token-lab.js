@@ -244,6 +244,16 @@ function forgedPayload() {
   };
 }
 
+// The lab's weak sample token, put in the editor: {token}, or {problem} saying why there is none.
+async function takeWeakSample() {
+  const sample = await requestJson("/lab/naive/weak-token", { credentials: "omit" });
+  if (sample.response?.ok && typeof sample.body.token === "string") {
+    loadToken(sample.body.token);
+    return { token: sample.body.token };
+  }
+  return { problem: t("lab.weak.failed", { status: sample.response?.status ?? "—" }) };
+}
+
 const attacks = {
   async tamper(target) {
     const mine = storedToken();
@@ -301,11 +311,8 @@ const attacks = {
 
   async weak(target) {
     const crackStatus = $("[data-crack-status]");
-    const sample = await requestJson("/lab/naive/weak-token", { credentials: "omit" });
-    if (!sample.response?.ok || typeof sample.body.token !== "string") {
-      return showProblem(target, t("lab.weak.failed", { status: sample.response?.status ?? "—" }));
-    }
-    loadToken(sample.body.token);
+    const sample = await takeWeakSample();
+    if (!sample.token) return showProblem(target, sample.problem);
     let words;
     try {
       const response = await fetch(config.wordsUrl, { headers: languageHeaders });
@@ -314,7 +321,7 @@ const attacks = {
     } catch {
       return showProblem(target, t("lab.words.failed"));
     }
-    const [head, body, signature] = sample.body.token.split(".");
+    const [head, body, signature] = sample.token.split(".");
     const data = `${head}.${body}`;
     const started = performance.now();
     const found = await crackHs256(data, signature, words, (tried) => {
@@ -329,7 +336,7 @@ const attacks = {
     crackStatus.textContent = t("lab.crack.found", {
       word: found.word, tried: found.tried, total: words.length, ms: elapsed,
     });
-    const { header, payload } = decodeToken(sample.body.token);
+    const { header, payload } = decodeToken(sample.token);
     return loadParts(header, { ...payload, role: "admin", exp: now() + 600 }, { mode: "hs256", key: found.word });
   },
 
@@ -395,13 +402,8 @@ $("[data-take-mine]").addEventListener("click", () => {
 });
 
 $("[data-take-weak]").addEventListener("click", () => busy(async () => {
-  const sample = await requestJson("/lab/naive/weak-token", { credentials: "omit" });
-  if (sample.response?.ok && typeof sample.body.token === "string") {
-    loadToken(sample.body.token);
-    setStatus(t("lab.weak.loaded"));
-  } else {
-    setStatus(t("lab.weak.failed", { status: sample.response?.status ?? "—" }));
-  }
+  const sample = await takeWeakSample();
+  setStatus(sample.token ? t("lab.weak.loaded") : sample.problem);
 }));
 
 $("[data-send]").addEventListener("click", () => {
