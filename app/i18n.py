@@ -48,11 +48,6 @@ def current_language() -> str:
     return str(get_locale())
 
 
-def language_cookie_in_browser() -> bool:
-    """Whether, once this response arrives, the browser holds the `lang` cookie."""
-    return LANG_COOKIE in request.cookies or requested_language() is not None
-
-
 def remember_choice(response: Response) -> Response:
     """After `?lang=`, keep the choice in a plain preference cookie (readable by page scripts).
 

@@ -172,6 +172,11 @@ def page_strings() -> dict:
         "refresh.impossible": _(
             "No automatic refresh: this browser holds no refresh token the server would accept."
         ),
+        "refresh.spent_elsewhere": _(
+            "No automatic refresh: the refresh token in this browser's cookie was spent by "
+            'someone else. Sending it again is reuse, which revokes this sign-in: "Refresh now" '
+            "does just that."
+        ),
         "refresh.log.auto": _(
             "{time}: refreshed automatically, {ahead} before expiry. The new access token is "
             "valid for {valid}."
@@ -189,12 +194,19 @@ def page_strings() -> dict:
         ),
         "refresh.log.refused": _("{time}: refresh refused ({status}): {reason}."),
         "refresh.log.unreachable": _("{time}: the server could not be reached to refresh."),
-        "family.none": _("The server found no refresh token in this browser's cookie."),
+        "family.none": _(
+            "This browser sent no refresh token the server knows: none was set here, or it "
+            "expired with its sign-in."
+        ),
         "family.unavailable": _("The server could not be asked about the refresh family."),
         "family.summary": _("Signed in {time}, keeping the access token in {storage}; {issued}."),
         "family.storage.cookie": _("an HttpOnly cookie"),
         "family.storage.local": _("localStorage"),
         "family.revoked": _("Revoked {time}: {reason}."),
+        "family.revoked.access_lives": _(
+            "That stops refreshes only: the access tokens it already issued are not revoked "
+            "with it, and still work until their exp."
+        ),
         "family.more": _("The newest {shown} are shown."),
         "family.number": _("#{n}"),
         "family.issued": _("issued {time}"),
@@ -217,6 +229,12 @@ def page_strings() -> dict:
             "(this route checks only the signature and the claims, and never the denylist)"
         ),
         "replay.unreachable": _("no answer: the server could not be reached"),
+        "replay.store_reads": _("· store: {reads}"),
+        "replay.via": _("{replay}, which runs the checks of {route} on the copy"),
+        "replay.signout_refused": _(
+            "The server did not sign out ({status}: {reason}), so it kept no copies, and nothing "
+            "was replayed."
+        ),
         "replay.lesson.revocation": _(
             "A signed-out access token keeps working wherever the server does not look it up. "
             "Keep access tokens short, and use the checked route where a sign-out must take "
@@ -227,6 +245,18 @@ def page_strings() -> dict:
         "replay.signout_failed": _(
             "The sign-out did not reach the server, so there was nothing to replay."
         ),
+        # The reuse lab: playing the thief of a refresh token.
+        "thief.unreachable": _("The server could not be reached."),
+        "thief.copy_refused": _("Nothing to copy: {reason}."),
+        "thief.copied": _(
+            "The thief holds a copy of refresh token #{n}: the server keeps it for 10 minutes, "
+            "in a cookie only the thief's routes receive."
+        ),
+        "thief.first": _(
+            "The thief spent the copy first and now holds the family's newest token. The one in "
+            "this browser is spent: its next use is reuse, and revokes the whole family."
+        ),
+        "thief.refused": _("The thief's copy was refused: {reason}."),
         "replay.session.unreachable": _("The server could not be reached to send the copy."),
         "replay.session.no_copy": _(
             "There is no copy to send: it is kept for 10 minutes after a sign-out made with "
@@ -262,13 +292,43 @@ def page_strings() -> dict:
         "inspect.cookie_jwt.not_sent": _(
             "No {name} cookie went with {request}: this browser holds none."
         ),
+        # Signed in with the cookie choice, but the access cookie is gone: it expires with its
+        # token, and the browser sends nothing in its place. The refresh cookie may still live.
+        "inspect.cookie_jwt.lapsed": _(
+            "This browser signed in with the HttpOnly cookie choice, but holds no {name} cookie "
+            "now: it expired with its access token, or was deleted. While the sign-in lasts, "
+            "{profile} gets a new one with the refresh token."
+        ),
+        "inspect.cookie_jwt.not_sent.lapsed": _(
+            "No {name} cookie went with {request}: a browser drops an expired cookie and sends "
+            "nothing in its place."
+        ),
+        "inspect.cookie_jwt.profile": _("the JWT profile"),
         "inspect.cookie_jwt.sent": _(
             "The server received {name} with {request}, although this script added no header: "
             "the browser sent the cookie by itself. Its verdict: {verdict}."
         ),
         "inspect.cookie_jwt.valid": _("verified, the token of {username}"),
         "inspect.cookie_jwt.refused": _("refused: {reason}"),
-        "inspect.token.null": _("{expression} is null: no token in this browser."),
+        "inspect.token.null": _("{expression} is null: there is no token in localStorage."),
+        "inspect.token.in_cookie": _(
+            "This browser keeps its token in the HttpOnly {name} cookie instead, out of every "
+            "script's reach: see the third column."
+        ),
+        # Each cookie that page scripts can read, and why it may be readable.
+        "inspect.readable.lang": _(
+            "{name}: your language choice, a preference, deliberately not HttpOnly. It is not an "
+            "authentication cookie: reading it tells a script nothing about who you are."
+        ),
+        "inspect.readable.access_csrf": _(
+            "{name}: the double-submit value of a JWT kept in a cookie, deliberately not "
+            "HttpOnly, so that this site's script can repeat it in the {header} header. On its "
+            "own it opens nothing: the token itself is in the HttpOnly {token} cookie."
+        ),
+        "inspect.readable.other": _(
+            "{name}: not a cookie this lab sets, and not HttpOnly, so scripts see it. Cookies "
+            "keep to a host, not to a port: another site served from this host may have set it."
+        ),
         "inspect.token.present": _(
             "{expression} is {present} ({characters}), and its payload decodes without any key:"
         ),
@@ -293,14 +353,40 @@ def page_strings() -> dict:
         ),
         "inspect.cookie_header.none": _("Cookie header: none"),
         "inspect.document_cookie.empty": _('"" (empty string)'),
-        "inspect.caption.verified": _("· lit by the fetch in section 2, measured"),
-        "inspect.caption.refused": _("· the fetch in section 2, refused at {step}"),
+        "inspect.caption.verified": _(
+            "· lit by the token sent in the Authorization header with GET /inspect/api/request, "
+            "measured"
+        ),
+        "inspect.caption.refused": _(
+            "· the token sent in the Authorization header with GET /inspect/api/request, refused "
+            "at {step}"
+        ),
+        "inspect.caption.cookie_verified": _(
+            "· lit by the token sent in the lab_access cookie with GET /jwt/api/check, measured"
+        ),
+        "inspect.caption.cookie_refused": _(
+            "· the token sent in the lab_access cookie with GET /jwt/api/check, refused at {step}"
+        ),
         "inspect.authorization.none": _("Authorization: none"),
         "inspect.jwt.verified": _(
             "The server just verified your token for {username} using only its key."
         ),
         "inspect.jwt.refused": _("The server refused the token at {step}: {reason}."),
-        "inspect.jwt.none": _("No token was sent, so there was nothing to verify."),
+        "inspect.jwt.none": _(
+            "The fetch to GET /inspect/api/request carried no Authorization header, so it brought "
+            "no token to verify."
+        ),
+        "inspect.jwt.cookie_verified": _(
+            "The server just verified the token in your lab_access cookie, for {username}, using "
+            "only its key."
+        ),
+        "inspect.jwt.cookie_refused": _(
+            "The server refused the token in your lab_access cookie at {step}: {reason}."
+        ),
+        "inspect.jwt.cookie_none": _(
+            "No lab_access cookie came with the fetch to GET /jwt/api/check, so it brought no "
+            "token to verify."
+        ),
         "inspect.worker.found": _(
             "The fetch above was served by worker process {pid}, which found your session too."
         ),
@@ -328,15 +414,20 @@ def page_strings() -> dict:
             "The fetch above was served by worker process {pid}, which could not reach the session "
             "store."
         ),
-        "inspect.cost.token": _("Token check: {trace}"),
+        "inspect.cost.token": _("Token check (Authorization header): {trace}"),
         "inspect.cost.refused": _(
-            "Token check: refused at {step} ({reason}). Refusing it still cost {ms} ms of auth "
-            "work, and no store lookup."
+            "Token check (Authorization header): refused at {step} ({reason}). Refusing it still "
+            "cost {ms} ms of auth work, and no store lookup."
         ),
-        "inspect.cost.intro": _("The fetch in section 2, measured per scheme."),
+        "inspect.cost.cookie_token": _("Token check (lab_access cookie): {trace}"),
+        "inspect.cost.cookie_refused": _(
+            "Token check (lab_access cookie): refused at {step} ({reason}). Refusing it still "
+            "cost {ms} ms of auth work, and no store lookup."
+        ),
+        "inspect.cost.intro": _("The fetches in section 2, measured per scheme."),
         "inspect.cost.nothing": _(
-            "The fetch in section 2 carried neither a session nor a token, so there was nothing "
-            "to check."
+            "Neither fetch in section 2 carried a session or a token, so there was nothing to "
+            "check."
         ),
         "inspect.failed": _("The request failed; reload the page to try again."),
         # The home page.
@@ -350,6 +441,12 @@ def page_strings() -> dict:
             "· a call to /jwt/api/check with your token, refused at {step}"
         ),
         "home.jwt.unreachable": _("The API could not be reached to measure your token."),
+        "home.jwt.gone": _(
+            "This browser signed in with the HttpOnly cookie choice, but sent no lab_access "
+            "cookie: it expired with its access token, or was deleted, so there was no token to "
+            "measure. While the sign-in lasts, {profile} gets a new one with the refresh token."
+        ),
+        "home.jwt.profile": _("the JWT profile"),
         # The multi-instance lab (/lab/scale).
         "scale.sending": _("Sending…"),
         "scale.unknown_instance": _("an instance that did not say which"),

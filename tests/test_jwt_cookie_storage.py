@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from app.extensions import csrf
+from app.jwt_auth.guard import token_required
 from tests.helpers import set_cookie_header
 
 FETCH = {"X-Requested-With": "fetch"}
@@ -78,9 +80,37 @@ def test_the_double_submit_lets_the_sites_own_script_sign_out(cookie_client):
     )
     assert response.status_code == 200
     assert response.get_json()["access_token_revoked"] is True
-    assert "Max-Age=0" in set_cookie_header(response, "lab_access")
-    assert "Max-Age=0" in set_cookie_header(response, "lab_access_csrf")
+    for name in ("lab_access", "lab_access_csrf"):
+        deleted = set_cookie_header(response, name)
+        set_with = set_cookie_header(cookie_client.sign_in_response, name)
+        # A deletion names the cookie as it was set, or a browser may keep the original.
+        assert "Max-Age=0" in deleted
+        assert attributes(deleted) == attributes(set_with)
     assert cookie_client.get("/jwt/api/me").status_code == 401
+
+
+def attributes(set_cookie: str) -> set[str]:
+    """A Set-Cookie header's flags and attributes, without the value and lifetime."""
+    parts = [part.strip() for part in set_cookie.split(";")[1:]]
+    return {part for part in parts if part.split("=")[0] not in {"Max-Age", "Expires"}}
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_every_state_changing_method_needs_the_double_submit(make_app, method):
+    app = make_app()
+
+    @app.route("/jwt/api/test-change", methods=[method])
+    @csrf.exempt  # as the real API routes are: the token's own double submit is under test
+    @token_required
+    def change(claims):
+        return {"changed_for": claims["sub"]}
+
+    client = app.test_client()
+    client.post("/jwt/api/token", json={**CREDENTIALS, "storage": "cookie"})
+    without = client.open("/jwt/api/test-change", method=method)
+    assert without.status_code == 403 and without.get_json()["error"] == "csrf_failed"
+    header = {"X-CSRF-Token": csrf_value(client)}
+    assert client.open("/jwt/api/test-change", method=method, headers=header).status_code == 200
 
 
 def test_a_refresh_in_cookie_storage_renews_the_cookies_not_the_body(cookie_client):

@@ -517,7 +517,7 @@ def family_revoked_for_reuse(lab):
     lab.client.post("/jwt/api/auth/refresh", headers=FETCH)
     send_refresh_token(lab.client, spent)
     assert lab.client.post("/jwt/api/auth/refresh", headers=FETCH).status_code == 401
-    send_refresh_token(lab.client, spent)  # the refusal deleted the cookie; the thief kept it
+    send_refresh_token(lab.client, spent)  # the thief's copy: the family it names was revoked
     response = lab.client.get("/jwt/api/auth/family")
     assert response.get_json()["family"]["revoked_reason_code"] == "reuse"
     return response
@@ -728,6 +728,64 @@ def session_notes_with_the_notes_table_gone(lab):
         db.session.execute(text("DROP TABLE notes"))
         db.session.commit()
     return refused_with(lab.client.get("/session/api/notes"), "database_unavailable")
+
+
+@case("POST", "/jwt/api/auth/thief/copy", 200)
+def thief_copies_the_refresh_token(lab):
+    sign_in(lab.client)
+    response = lab.client.post("/jwt/api/auth/thief/copy", headers=FETCH)
+    assert docs.STOLEN_REFRESH_COOKIE in set_cookies(response)
+    return response
+
+
+@case("POST", "/jwt/api/auth/thief/copy", 400)
+def thief_copy_without_x_requested_with(lab):
+    sign_in(lab.client)
+    return lab.client.post("/jwt/api/auth/thief/copy")
+
+
+@case("POST", "/jwt/api/auth/thief/copy", 401)
+def thief_copy_without_a_refresh_token(lab):
+    return lab.client.post("/jwt/api/auth/thief/copy", headers=FETCH)
+
+
+@case("POST", "/jwt/api/auth/thief/copy", 503)
+def thief_copy_without_a_database(lab):
+    client = lab.client_without_database()
+    send_refresh_token(client, UNKNOWN_REFRESH_TOKEN)
+    response = client.post("/jwt/api/auth/thief/copy", headers=FETCH)
+    return refused_with(response, "database_unavailable")
+
+
+@case("POST", "/jwt/api/auth/thief/use", 200)
+def thief_uses_a_copy_the_visitor_already_spent(lab):
+    sign_in(lab.client)
+    lab.client.post("/jwt/api/auth/thief/copy", headers=FETCH)
+    assert lab.client.post("/jwt/api/auth/refresh", headers=FETCH).status_code == 200
+    response = lab.client.post("/jwt/api/auth/thief/use", headers=FETCH)
+    assert response.get_json()["status"] == 401
+    return response
+
+
+@case("POST", "/jwt/api/auth/thief/use", 400)
+def thief_use_without_a_copy(lab):
+    return lab.client.post("/jwt/api/auth/thief/use", headers=FETCH)
+
+
+@case("POST", "/jwt/api/auth/thief/use", 429)
+def thief_use_over_the_limit(lab):
+    client = lab.limited_client()
+    for _ in range(60):
+        client.post("/jwt/api/auth/thief/use", headers=FETCH)
+    return client.post("/jwt/api/auth/thief/use", headers=FETCH)
+
+
+@case("POST", "/jwt/api/auth/thief/use", 503)
+def thief_use_without_a_database(lab):
+    client = lab.client_without_database()
+    client.set_cookie(docs.STOLEN_REFRESH_COOKIE, UNKNOWN_REFRESH_TOKEN)
+    response = client.post("/jwt/api/auth/thief/use", headers=FETCH)
+    return refused_with(response, "database_unavailable")
 
 
 @case("GET", "/session/api/replay", 200)

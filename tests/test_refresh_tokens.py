@@ -119,7 +119,8 @@ def test_refresh_without_a_valid_cookie_is_401_with_a_reason(client, cookie):
     assert response.status_code == 401
     assert body["error"] == "invalid_refresh_token"
     assert body["reason"] in {
-        "no refresh token was sent (the lab_refresh cookie is missing)",
+        "no refresh token was sent: the lab_refresh cookie is missing (never set here, or "
+        "expired with its sign-in)",
         "the refresh token is not one this server issued",
     }
 
@@ -247,3 +248,81 @@ def test_a_sign_in_can_be_refreshed_for_the_refresh_lifetime_and_no_longer(clien
                 break
     assert response.status_code == 401
     assert response.get_json()["reason"] == "the refresh token has expired"
+
+
+def test_expired_families_are_swept_by_later_sign_ins_with_no_scheduler(make_app):
+    app = make_app(JWT_SWEEP_BATCH=2)
+    client = app.test_client()
+
+    def families() -> int:
+        with app.app_context():
+            return len(db.session.scalars(select(RefreshFamily.id)).all())
+
+    with time_machine.travel(time.time(), tick=False) as clock:
+        for _ in range(3):
+            sign_in(client)
+        clock.shift(7 * 24 * 3600 + 1)  # all three are past their seven days
+        sign_in(client)
+        assert families() == 2  # one batch of two swept, the new family added
+        sign_in(client)
+        assert families() == 2  # the last stale one swept, another added
+    with app.app_context():
+        orphans = db.session.scalars(
+            select(RefreshToken.id).where(RefreshToken.family_id.not_in(select(RefreshFamily.id)))
+        ).all()
+    assert orphans == []  # a swept family's tokens go with it
+
+
+def steal(client):
+    return client.post("/jwt/api/auth/thief/copy", headers=FETCH)
+
+
+def thief_uses_copy(client):
+    return client.post("/jwt/api/auth/thief/use", headers=FETCH)
+
+
+def test_the_thiefs_copy_is_httponly_and_reaches_only_the_thiefs_routes(client):
+    sign_in(client)
+    response = steal(client)
+    assert response.status_code == 200 and response.get_json() == {"copied": True, "number": 1}
+    stolen = set_cookie_header(response, "lab_refresh_stolen")
+    assert "HttpOnly" in stolen and "SameSite=Strict" in stolen
+    assert "Path=/jwt/api/auth/thief" in stolen
+    assert client.get_cookie("lab_refresh_stolen", path="/jwt/api/auth/thief").value == (
+        refresh_cookie(client)
+    )
+    # The visitor's own cookie is untouched.
+    assert not any(h.startswith("lab_refresh=") for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_a_thief_who_comes_second_is_reuse_and_revokes_the_visitors_sign_in(client):
+    sign_in(client)
+    steal(client)
+    assert refresh(client).status_code == 200  # the visitor spends the token first
+    used = thief_uses_copy(client).get_json()
+    assert used == {"status": 401, "body": used["body"]}
+    assert used["body"]["reason"] == REUSE
+    response = refresh(client)  # the visitor's newest token dies with the family
+    assert response.status_code == 401 and response.get_json()["reason"] == REUSE
+
+
+def test_a_thief_who_comes_first_holds_the_newest_token_until_the_visitor_refreshes(client):
+    sign_in(client)
+    steal(client)
+    assert thief_uses_copy(client).get_json() == {"status": 200, "body": {"refreshed": True}}
+    response = refresh(client)  # now the visitor's token is the spent one: reuse
+    assert response.status_code == 401 and response.get_json()["reason"] == REUSE
+    again = thief_uses_copy(client).get_json()  # and the thief's newer token is revoked too
+    assert again["status"] == 401 and again["body"]["reason"] == REUSE
+    family = client.get("/jwt/api/auth/family").get_json()["family"]
+    assert family["revoked_reason_code"] == "reuse"
+    # #1, spent by the thief (and presented again by the visitor); #2, the thief's, revoked
+    assert [token["state"] for token in family["tokens"]] == ["spent", "revoked"]
+
+
+def test_the_thiefs_routes_need_the_fetch_header_and_a_copy(client):
+    sign_in(client)
+    assert client.post("/jwt/api/auth/thief/copy").status_code == 400
+    assert thief_uses_copy(client).status_code == 400  # nothing copied yet
+    client.delete_cookie("lab_refresh", path="/jwt/api/auth")
+    assert steal(client).status_code == 401

@@ -22,6 +22,7 @@ REFRESH_COOKIE = "lab_refresh"
 SESSION_COPY_COOKIE = "lab_session_copy"
 REFRESH_COPY_COOKIE = "lab_refresh_copy"
 ACCESS_COPY_COOKIE = "lab_access_copy"
+STOLEN_REFRESH_COOKIE = "lab_refresh_stolen"
 PLANTED_COPY_COOKIE = "lab_planted_copy"
 
 JSON = "application/json"
@@ -336,7 +337,21 @@ TOKEN_SCHEMAS = {
     "FamilyView": closed({"family": nullable(ref("RefreshFamily"))}, TRACED),
     "ReplayedAnswer": closed(
         {"status": {"type": "integer", "minimum": 100, "maximum": 599}, "body": {"type": "object"}},
+        {
+            "store_reads": {
+                **COUNT,
+                "description": "The store reads the check made: 0 on the stateless route, 1 on "
+                "the checked one.",
+            }
+        },
         description="What the server answered when an old credential was sent again.",
+    ),
+    "StolenCopy": closed(
+        {
+            "copied": {"const": True},
+            "number": {"type": "integer", "minimum": 1, "description": "Its place in the family."},
+        },
+        description=f"The refresh token, copied into `{STOLEN_REFRESH_COOKIE}`.",
     ),
     "JwtReplay": closed(
         {
@@ -541,6 +556,12 @@ PARAMETERS = {
         "description": "The refresh token kept by a sign-out with `keep_copy`.",
         "schema": {"type": "string"},
     },
+    "StolenRefresh": {
+        "name": STOLEN_REFRESH_COOKIE,
+        "in": "cookie",
+        "description": "The thief's copy of a refresh token (Path=/jwt/api/auth/thief).",
+        "schema": {"type": "string"},
+    },
     "AccessCopy": {
         "name": ACCESS_COPY_COOKIE,
         "in": "cookie",
@@ -568,14 +589,17 @@ SECURITY_SCHEMES = {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "An access token from `/jwt/api/token`, verified with no store lookup.",
+        "description": "An access token from `/jwt/api/token`, verified with no store lookup. "
+        "A non-empty `Authorization` header is the credential even when the access cookie "
+        "is also sent: a refused header is not saved by a good cookie.",
     },
     "accessCookie": {
         "type": "apiKey",
         "in": "cookie",
         "name": ACCESS_COOKIE,
-        "description": "The access token in an HttpOnly cookie (`storage: cookie`). A POST "
-        "authenticated by it also needs `X-CSRF-Token`.",
+        "description": "The access token in an HttpOnly cookie (`storage: cookie`), read only "
+        "when no `Authorization` header is sent. A POST, PUT, PATCH or DELETE authenticated "
+        "by it also needs `X-CSRF-Token`.",
     },
     "accessCsrfHeader": {
         "type": "apiKey",
@@ -839,6 +863,39 @@ JWT_PATHS = {
             "responses": responses(
                 answer("What each copy got; the copies are deleted.", ref("JwtReplay")),
                 {400: "InvalidRequest", 503: "StoreOrDatabaseUnavailable"},
+            ),
+        }
+    },
+    "/jwt/api/auth/thief/copy": {
+        "post": {
+            "operationId": "copyRefreshTokenAsAThief",
+            "tags": ["jwt"],
+            "summary": "Copy the refresh token as a thief would hold it, for the reuse lab.",
+            "description": f"The copy is kept for 10 minutes in `{STOLEN_REFRESH_COOKIE}`, which "
+            "only `/jwt/api/auth/thief/*` receives.",
+            "security": [{"refreshCookie": []}],
+            "parameters": [ref("RequestedWith", "parameters")],
+            "responses": responses(
+                answer("Copied.", ref("StolenCopy")),
+                {400: "InvalidRequest", 401: "RefreshRefused", 503: "DatabaseUnavailable"},
+            ),
+        }
+    },
+    "/jwt/api/auth/thief/use": {
+        "post": {
+            "operationId": "useStolenRefreshToken",
+            "tags": ["jwt"],
+            "summary": "The thief spends the copy at the real refresh logic.",
+            "description": "A spent copy is reuse: the whole family is revoked. A copy used first "
+            "rotates the family, and the thief keeps the newest token; the access token is "
+            "dropped. The answer is what the refresh route would have said.",
+            "parameters": [
+                ref("RequestedWith", "parameters"),
+                ref("StolenRefresh", "parameters"),
+            ],
+            "responses": responses(
+                answer("What the refresh logic answered the thief.", ref("ReplayedAnswer")),
+                {400: "InvalidRequest", 429: "TooManyRequests", 503: "DatabaseUnavailable"},
             ),
         }
     },

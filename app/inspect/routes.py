@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app.display import describe_authorization, mask_secret, utc_time
 from app.flows import JWT_USAGE, SESSION_USAGE
-from app.i18n import LANG_COOKIE, language_cookie_in_browser
+from app.i18n import LANG_COOKIE
 from app.jwt_auth.denylist import denylist
 from app.jwt_auth.tokens import check_access_token
 from app.tracing import RequestTrace, current_trace, recent_auth_costs, store_name
@@ -99,7 +99,7 @@ def jwt_storage() -> dict:
 
 @bp.get("")
 def index():
-    """The page navigation itself: the browser sends cookies, never the token."""
+    """The page navigation itself: the browser sends its cookies for this path, never a header."""
     trace = current_trace()
     signed_in = current_user.is_authenticated  # loads the user now, so the trace includes it
     return render_template(
@@ -110,7 +110,8 @@ def index():
         cookie_name=current_app.config["SESSION_COOKIE_NAME"],
         pre_login_cookie=current_app.config["PRE_LOGIN_COOKIE_NAME"],
         lang_cookie=LANG_COOKIE,
-        lang_cookie_in_browser=language_cookie_in_browser(),
+        access_csrf_cookie=current_app.config["JWT_ACCESS_CSRF_COOKIE_NAME"],
+        denylist_kind=denylist().store_kind,
         costs=recent_auth_costs(current_app),
         worker_pid=os.getpid(),
         trace=trace if signed_in else None,

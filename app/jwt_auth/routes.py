@@ -47,7 +47,7 @@ from app.models import RefreshToken
 from app.rate_limits import limit_refresh, limit_sign_in
 from app.replay import forget_copy, keep_copy
 from app.sessionless import declare_sessionless
-from app.tracing import RequestTrace, with_trace
+from app.tracing import RequestTrace, current_trace, with_trace
 
 bp = Blueprint("jwt_auth", __name__, url_prefix="/jwt")
 # Addresses other parties expect at the site's root (RFC 8615).
@@ -63,6 +63,8 @@ ACCESS_PATH = "/jwt/api"
 CSRF_COOKIE_PATH = "/"  # readable by every page script, which repeats it in a header
 REPLAY_PATH = "/jwt/api/auth/replay"
 REPLAY_COOKIES = {"refresh": "lab_refresh_copy", "access": "lab_access_copy"}
+THIEF_PATH = "/jwt/api/auth/thief"
+THIEF_COOKIE = "lab_refresh_stolen"
 FAMILY_TOKENS_SHOWN = 12  # a family refreshed every few minutes for a week has thousands
 
 
@@ -84,6 +86,16 @@ def cookie_options(path: str, *, httponly: bool = True, samesite: str = "Strict"
         "samesite": samesite,
         "secure": current_app.config["SESSION_COOKIE_SECURE"],
     }
+
+
+def access_cookie_options() -> dict:
+    """Lax, so that a top-level navigation to the lab still carries it, like a session cookie."""
+    return cookie_options(ACCESS_PATH, samesite="Lax")
+
+
+def access_csrf_cookie_options() -> dict:
+    """Readable by the page's script, which repeats it in X-CSRF-Token (double submit)."""
+    return cookie_options(CSRF_COOKIE_PATH, httponly=False, samesite="Lax")
 
 
 def tokens_response(refresh: IssuedRefresh) -> Response:
@@ -114,13 +126,13 @@ def tokens_response(refresh: IssuedRefresh) -> Response:
             config["JWT_ACCESS_COOKIE_NAME"],
             access.token,
             max_age=access.expires_in,
-            **cookie_options(ACCESS_PATH, samesite="Lax"),
+            **access_cookie_options(),
         )
         response.set_cookie(
             config["JWT_ACCESS_CSRF_COOKIE_NAME"],
             csrf_value,
             max_age=access.expires_in,
-            **cookie_options(CSRF_COOKIE_PATH, httponly=False, samesite="Lax"),
+            **access_csrf_cookie_options(),
         )
     else:
         clear_access_cookies(response)
@@ -139,11 +151,9 @@ def delete_sent_cookie(response: Response, name: str, options: dict) -> None:
 
 def clear_access_cookies(response: Response) -> None:
     config = current_app.config
-    delete_sent_cookie(response, config["JWT_ACCESS_COOKIE_NAME"], cookie_options(ACCESS_PATH))
+    delete_sent_cookie(response, config["JWT_ACCESS_COOKIE_NAME"], access_cookie_options())
     delete_sent_cookie(
-        response,
-        config["JWT_ACCESS_CSRF_COOKIE_NAME"],
-        cookie_options(CSRF_COOKIE_PATH, httponly=False, samesite="Lax"),
+        response, config["JWT_ACCESS_CSRF_COOKIE_NAME"], access_csrf_cookie_options()
     )
 
 
@@ -358,16 +368,64 @@ def api_replay():
     return response
 
 
+@bp.post("/api/auth/thief/copy")
+@csrf.exempt  # needs a header no cross-site form sends; the refresh cookie is SameSite=Strict
+def api_thief_copy():
+    """The reuse lab's first half: copy this browser's refresh token, as a thief would hold it.
+
+    No script can read the HttpOnly cookie, so the server keeps the copy (app/replay.py), in a
+    cookie that only the thief's routes receive."""
+    if not from_fetch():
+        return fetch_header_missing()
+    token = refresh_cookie_value()
+    stored = find_refresh_token(token)
+    if stored is None:
+        return refresh_refused(RefreshRefused("unknown" if token else "missing"))
+    response = jsonify({"copied": True, "number": stored.number})
+    keep_copy(response, THIEF_COOKIE, token, THIEF_PATH)
+    return response
+
+
+@bp.post("/api/auth/thief/use")
+@limit_refresh
+@csrf.exempt  # needs a header no cross-site form sends; the copy is SameSite=Strict
+def api_thief_use():
+    """The reuse lab's second half: the thief spends the copy at the real refresh logic.
+
+    If the visitor spent it first, this is reuse, and the whole family is revoked. If the thief
+    comes first, the thief holds the family's newest token, and the visitor's next refresh is
+    the reuse. The access token a thief would also get is dropped: a demo hands out no sign-in."""
+    if not from_fetch():
+        return fetch_header_missing()
+    stolen = request.cookies.get(THIEF_COOKIE)
+    if not stolen:
+        message = gettext("There is no stolen copy: copy the refresh token first.")
+        return jsonify(error="invalid_request", message=message), 400
+    try:
+        rotated = rotate(stolen)
+    except RefreshRefused as refused:
+        response = jsonify({"status": 401, "body": refresh_refusal(refused)})
+        forget_copy(response, THIEF_COOKIE, THIEF_PATH)
+        return response
+    response = jsonify({"status": 200, "body": {"refreshed": True}})
+    keep_copy(response, THIEF_COOKIE, rotated.token, THIEF_PATH)
+    return response
+
+
 def replayed_access(token: str, *, checked: bool) -> dict:
     """What GET /jwt/api/me (or /jwt/api/checked/me) answers to this token sent as the
-    lab_access cookie: the very checks those routes make, with a trace of their own."""
+    lab_access cookie: the very checks those routes make, with a trace of their own, and the
+    store reads they cost (counted on this request's trace, where every store call is)."""
+    reads_before = current_trace().store_reads
     check = check_token(
         token, SOURCE_COOKIE, RequestTrace(scheme="jwt"), checked=checked, method="GET"
     )
+    store_reads = current_trace().store_reads - reads_before
     if check.claims is None:
         body = {"error": "invalid_token", "reason": str(check.refused.reason)}
-        return {"status": 401, "body": body}
-    return {"status": 200, "body": {"username": check.claims["username"], "scheme": "jwt"}}
+        return {"status": 401, "body": body, "store_reads": store_reads}
+    body = {"username": check.claims["username"], "scheme": "jwt"}
+    return {"status": 200, "body": body, "store_reads": store_reads}
 
 
 @bp.get("/api/me")

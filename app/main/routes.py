@@ -33,9 +33,15 @@ COMPARISON = (
     {
         "question": _("What does the client send with each request?"),
         "session": (_("A cookie"), _("holding a meaningless ID; the browser adds it by itself")),
-        "jwt": (_("The token"), _("in an Authorization header that JavaScript adds")),
+        "jwt": (
+            _("The token"),
+            _(
+                "from localStorage, in an Authorization header that JavaScript adds; from an "
+                "HttpOnly cookie, in that cookie, which the browser adds by itself"
+            ),
+        ),
         "see": ("inspect.index", "browser-sends"),
-        "labs": (("jwt_auth.profile", "trace", _("the Bearer call")),),
+        "labs": (("jwt_auth.profile", "trace", _("the call with your token")),),
     },
     {
         "question": _("Does each request need the database?"),
@@ -43,7 +49,13 @@ COMPARISON = (
             lazy_pgettext("comparison", "Always"),
             _("every request looks the session up in the store (SQL or Redis)"),
         ),
-        "jwt": (_("Only for other data"), _("who you are is in the signed payload; no lookup")),
+        "jwt": (
+            _("Only for other data"),
+            _(
+                "who you are is in the signed payload: no lookup, except on a route that reads "
+                "the denylist of signed-out tokens"
+            ),
+        ),
         "see": ("inspect.index", "cost"),
         "labs": (
             ("session_auth.profile", "trace", _("session steps")),
@@ -57,11 +69,14 @@ COMPARISON = (
             _("the cookie is HttpOnly, and it holds only an ID"),
         ),
         "jwt": (
-            lazy_pgettext("comparison", "Yes"),
-            _("anyone holding the token can decode its payload"),
+            lazy_pgettext("comparison", "From localStorage, yes"),
+            _(
+                "any script on the page can read the token there and decode its payload; from an "
+                "HttpOnly cookie no script can, though whoever holds the token still can"
+            ),
         ),
         "see": ("inspect.index", "js-reads"),
-        "labs": (("jwt_auth.profile", "token-heading", _("the decoded token")),),
+        "labs": (("jwt_auth.profile", "token-heading", _("what scripts see of your token")),),
     },
     {
         "question": _("How easily does it scale out?"),
@@ -71,7 +86,10 @@ COMPARISON = (
         ),
         "jwt": (
             _("Easy"),
-            _("every instance needs only the signing key; nothing is shared per request"),
+            _(
+                "verifying an access token needs only the signing key; refreshing tokens, and "
+                "the denylist that /jwt/api/checked/me reads, need a store every instance shares"
+            ),
         ),
         "see": ("inspect.index", "scaling"),
         "labs": (("scale.index", "your-requests", _("several instances, request by request")),),

@@ -13,6 +13,7 @@ import {
   whyNoRefresh,
 } from "./jwt-refresh.js";
 import { signOutAndReplay } from "./jwt-replay.js";
+import "./jwt-thief.js";
 import { checkSignatureHere } from "./signature-check.js";
 import { duration, t, tParts, utcTime } from "./strings.js";
 import {
@@ -48,8 +49,10 @@ function stopTimer() {
   timer = null;
 }
 
-function secondsUntil(exp) {
-  return exp - Date.now() / 1000;
+// Seconds until `exp` by the server's clock, which decides: `skew` is how far it is ahead of
+// this browser's, which may be off by minutes.
+function secondsUntil(exp, skew = 0) {
+  return exp - (Date.now() / 1000 + skew);
 }
 
 // What the server did at the last sign-out, in words.
@@ -78,10 +81,10 @@ function showNoToken({ elsewhere = false } = {}) {
     validity.textContent = last.refused ? t("profile.signed_out.refused") : "";
     return;
   }
-  const { exp } = last;
+  const { exp, skew } = last;
   const key = last.revoked ? "profile.signed_out.valid_stateless" : "profile.signed_out.valid";
   everySecond(() => {
-    const left = secondsUntil(exp);
+    const left = secondsUntil(exp, skew);
     if (left > 0) {
       validity.textContent = t(key, { duration: duration(left), time: utcTime(exp) });
       return true;
@@ -237,8 +240,8 @@ function showRefused(decoded, verdict) {
   showSummary([["GET /jwt/api/check", verdict.trace]]);
   setNotes([{ text: t("profile.notes.skipped"), muted: true }]);
   if (decoded) {
-    const exp = decoded.payload.exp;
-    const expired = typeof exp === "number" && secondsUntil(exp) <= 0;
+    // Expired by the server's verdict, not by this browser's clock.
+    const expired = verdict.code === "token_expired";
     $("[data-countdown]").textContent = t(expired ? "token.expired" : "token.refused_countdown");
   }
 }
@@ -258,13 +261,13 @@ async function sendToApi() {
   showBody(body);
 }
 
-async function showVerified(key, decoded, verdict) {
+async function showVerified(key, decoded, verdict, skew) {
   const exp = decoded?.payload.exp ?? verdict.expires_at;
   markAllDone("jwt-creation", t("flow.note.issued"), t("profile.caption.issued"));
   if (typeof exp === "number") {
     // At exp, token.js tells every module of the page, which asks the server again.
     everySecond(() => {
-      const left = secondsUntil(exp);
+      const left = secondsUntil(exp, skew);
       $("[data-countdown]").textContent =
         left > 0 ? t("token.left", { duration: duration(left) }) : t("token.expired");
       return left > 0;
@@ -357,7 +360,7 @@ async function render(change = {}) {
       if (canRefresh(found.family)) scheduleRefresh(result.body.expires_in, result.body.expires_at);
       else noRefresh(whyNoRefresh(found));
     });
-    await showVerified(key, decoded, result.body);
+    await showVerified(key, decoded, result.body, result.skew);
     return;
   }
   const found = await showFamily();
@@ -409,5 +412,14 @@ document.querySelector("[data-jwt-replay]")?.addEventListener("click", async () 
   if (out.failed) showSignOutFailed(out);
 });
 document.querySelector("[data-refresh-now]")?.addEventListener("click", () => refresh("manual"));
+// Back to this tab: the family may have changed meanwhile (a thief, another tab's sign-out), so
+// the drawing, and whether this page may refresh by itself, are read again.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState !== "visible" || !tokenStorage()) return;
+  const key = credentialKey();
+  showFamily().then((found) => {
+    if (key === credentialKey() && !canRefresh(found.family)) noRefresh(whyNoRefresh(found));
+  });
+});
 onTokenChange(render);
 render();

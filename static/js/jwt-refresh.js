@@ -7,6 +7,8 @@ const $ = (selector) => document.querySelector(selector);
 const LONGEST_AHEAD_S = 30; // refresh this long before exp, or sooner for very short tokens
 let refreshTimer = null;
 let countdown = null;
+let inFlight = null; // one refresh at a time on this page: a second caller gets the same answer
+let pressable = true; // whether "refresh now" can do anything but repeat a known refusal
 
 const nowS = () => Date.now() / 1000;
 
@@ -34,13 +36,21 @@ function sayNext(text) {
   if (line) line.textContent = text;
 }
 
+function setPressable(yes) {
+  pressable = yes;
+  const button = $("[data-refresh-now]");
+  if (button) button.disabled = !yes || inFlight !== null;
+}
+
 // Refresh shortly before the verified token expires, and say when, live. The wait comes from
 // `expiresIn`, the server's count of seconds left, so a browser clock that is off can neither
 // start a refresh loop nor let the token lapse; `exp` is only shown.
 export function scheduleRefresh(expiresIn, exp) {
   stopRefreshSchedule();
+  setPressable(true);
   const ahead = aheadOf(expiresIn);
   const due = Date.now() + (expiresIn - ahead) * 1000;
+  const expires = Date.now() + expiresIn * 1000;
   const tick = () => {
     const left = (due - Date.now()) / 1000;
     sayNext(
@@ -51,43 +61,54 @@ export function scheduleRefresh(expiresIn, exp) {
   countdown = window.setInterval(tick, 1000);
   refreshTimer = window.setTimeout(() => {
     stopRefreshSchedule();
-    refresh("auto", ahead);
+    // A timer fires late when the computer slept or the tab was in the background: if the
+    // token expired meanwhile, the log says so rather than "before expiry".
+    refresh(Date.now() >= expires ? "expired" : "auto", ahead);
   }, Math.max(0, due - Date.now()));
 }
 
 // The token can no longer be refreshed (refused, signed out): say so, and never try by timer.
+// "Refresh now" stays usable where pressing it shows something new: not where the server
+// would only repeat a refusal the page already shows.
 export function noRefresh(reasonKey) {
   stopRefreshSchedule();
   sayNext(t(reasonKey));
+  setPressable(reasonKey !== "refresh.impossible");
 }
 
 // Spend the refresh token, and log what happened. `how`: "auto", "manual" or "expired".
-// Returns the outcome with the family as the server keeps it afterwards.
-export async function refresh(how, ahead = 0) {
-  const button = $("[data-refresh-now]");
-  if (button) button.disabled = true;
-  try {
-    const result = await refreshTokens();
-    const time = utcTime(nowS());
-    if (result.state === "refreshed") {
-      const valid = duration(result.body.expires_in);
-      const key = { auto: "refresh.log.auto", manual: "refresh.log.manual", expired: "refresh.log.expired" }[how];
-      log(t(key, { time, ahead: duration(ahead), valid }), "done");
-    } else if (result.state === "elsewhere") {
-      log(t("refresh.log.elsewhere", { time }));
-    } else if (result.state === "refused") {
-      const reason = result.body.reason ?? result.body.message ?? "";
-      log(t("refresh.log.refused", { time, status: result.status, reason }), "failed");
-    } else {
-      log(t("refresh.log.unreachable", { time }), "failed");
-    }
-    const { family } = await showFamily();
-    if (result.state === "refused") noRefresh("refresh.impossible");
-    if (result.state === "unreachable") noRefresh("refresh.unreachable");
-    return { ...result, family };
-  } finally {
-    if (button) button.disabled = false;
+// Returns the outcome with the family as the server keeps it afterwards. Callers at the same
+// moment (the timer, and the page noticing the expiry) share one spend and one log line.
+export function refresh(how, ahead = 0) {
+  if (inFlight === null) {
+    inFlight = spend(how, ahead).finally(() => {
+      inFlight = null;
+      setPressable(pressable);
+    });
+    setPressable(pressable);
   }
+  return inFlight;
+}
+
+async function spend(how, ahead) {
+  const result = await refreshTokens();
+  const time = utcTime(nowS());
+  if (result.state === "refreshed") {
+    const valid = duration(result.body.expires_in);
+    const key = { auto: "refresh.log.auto", manual: "refresh.log.manual", expired: "refresh.log.expired" }[how];
+    log(t(key, { time, ahead: duration(ahead), valid }), "done");
+  } else if (result.state === "elsewhere") {
+    log(t("refresh.log.elsewhere", { time }));
+  } else if (result.state === "refused") {
+    const reason = result.body.reason ?? result.body.message ?? "";
+    log(t("refresh.log.refused", { time, status: result.status, reason }), "failed");
+  } else {
+    log(t("refresh.log.unreachable", { time }), "failed");
+  }
+  const found = await showFamily();
+  if (result.state === "refused") noRefresh(whyNoRefresh(found));
+  if (result.state === "unreachable") noRefresh("refresh.unreachable");
+  return { ...result, family: found.family };
 }
 
 function familyItem(token) {
@@ -135,6 +156,7 @@ export async function showFamily() {
   ];
   if (family.revoked_at !== null) {
     texts.push(t("family.revoked", { time: utcTime(family.revoked_at), reason: family.revoked_reason ?? "" }));
+    texts.push(t("family.revoked.access_lives"));
   }
   if (family.tokens.length < family.token_count) {
     texts.push(t("family.more", { shown: family.tokens.length }));
@@ -151,6 +173,11 @@ export function canRefresh(family) {
 }
 
 // Why no refresh will be tried, for a family that cannot be refreshed (see canRefresh).
-export function whyNoRefresh({ failed }) {
-  return failed ? "refresh.unreachable" : "refresh.impossible";
+export function whyNoRefresh({ family, failed }) {
+  if (failed) return "refresh.unreachable";
+  const current = family?.tokens.find((token) => token.current);
+  // Spent by someone else (the thief of the reuse lab): sending it again is reuse, which the
+  // visitor may do on purpose with "refresh now", never the page by itself.
+  if (family?.revoked_at === null && current?.state === "spent") return "refresh.spent_elsewhere";
+  return "refresh.impossible";
 }

@@ -68,6 +68,7 @@ export function forgetToken(outcome = null) {
   record.familyRevoked = Boolean(outcome?.refresh_family_revoked);
   if (verdict?.state === "verified" && typeof verdict.body.expires_at === "number") {
     record.exp = verdict.body.expires_at;
+    record.skew = verdict.skew;
   } else if (verdict?.state === "refused") {
     record.refused = true;
   }
@@ -78,15 +79,19 @@ export function forgetToken(outcome = null) {
   announceTokenChange();
 }
 
-// What the last sign-out left: {exp, refused, revoked, familyRevoked, server, storage}, or null.
+// What the last sign-out left: {exp, skew, refused, revoked, familyRevoked, server, storage}, or
+// null. `skew` is how far the server's clock was ahead of this browser's, so that "still valid
+// for…" counts by the server's clock, which is the one that decides.
 // `server` is "ok" (it answered the sign-out), "refused" or "unreachable".
 export function signedOutToken() {
   try {
     const value = JSON.parse(window.localStorage.getItem(SIGNED_OUT_KEY) ?? "null");
     if (!value || typeof value !== "object") return null;
     const exp = Number(value.exp);
+    const skew = Number(value.skew);
     return {
       exp: Number.isFinite(exp) && exp > 0 ? exp : null,
+      skew: Number.isFinite(skew) ? skew : 0,
       refused: value.refused === true,
       revoked: value.revoked === true,
       familyRevoked: value.familyRevoked === true,
@@ -282,10 +287,22 @@ async function askServer(token, storage, key) {
     const body = await response.json();
     // A cookie that has expired is gone from the browser: the server received no token.
     const state = body.valid ? "verified" : body.present ? "refused" : "gone";
-    return { token, key, storage, state, body };
+    return { token, key, storage, state, body, skew: serverSkew(body) };
   } catch {
     return { token, key, storage, state: "unreachable" };
   }
+}
+
+// How many seconds the server's clock is ahead of this browser's, from a verdict that says both
+// when the token expires and how long that is from now by the server's clock. `expires_in` is
+// rounded down, so this is good to a second only: a browser clock within two seconds of the
+// server's is taken as right, and only one that is really off is corrected.
+const TRUSTED_SKEW_S = 2;
+
+function serverSkew(body) {
+  if (typeof body.expires_at !== "number" || typeof body.expires_in !== "number") return 0;
+  const skew = body.expires_at - body.expires_in - 0.5 - Date.now() / 1000;
+  return Math.abs(skew) < TRUSTED_SKEW_S ? 0 : skew;
 }
 
 // Call `callback` whenever the stored token changes: in another tab (the storage event) or in

@@ -27,6 +27,7 @@ KOREAN_PAGES = (
     "jwt-profile",
     "jwt-profile-refused",
     "jwt-profile-replayed",
+    "jwt-profile-thief",
     "inspect-both",
     "scale",
     "browser-lab",
@@ -34,7 +35,7 @@ KOREAN_PAGES = (
     "token-lab",
 )
 # (file name, path, state: None, "session", "jwt", "both", "tampered", "signed out", "cookie",
-# "replayed", "session replayed", "scale", "injected", "csrf", "devices" or "attacks")
+# "replayed", "thief", "session replayed", "scale", "injected", "csrf", "devices" or "attacks")
 PAGES = [
     ("home", "/", None),
     ("session-login", "/session/login", None),
@@ -45,6 +46,7 @@ PAGES = [
     ("jwt-profile-signed-out", "/jwt/profile", "signed out"),
     ("jwt-profile-cookie", "/jwt/profile", "cookie"),
     ("jwt-profile-replayed", "/jwt/profile", "replayed"),
+    ("jwt-profile-thief", "/jwt/profile", "thief"),
     ("session-replayed", "/session/replay", "session replayed"),
     ("inspect-cookie", "/inspect", "cookie"),
     ("inspect-both", "/inspect", "both"),
@@ -101,6 +103,7 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                     "tampered",
                     "signed out",
                     "replayed",
+                    "thief",
                     "scale",
                     "injected",
                     "attacks",
@@ -134,6 +137,8 @@ def take_screenshots(out_dir: Path) -> list[Path]:
                     page.locator('[data-finding="session-ridden"]').wait_for()
                 if state == "attacks":
                     run_some_attacks(page)
+                if state == "thief":
+                    play_the_thief_second(page)
                 page.wait_for_load_state("networkidle")
                 suffix = "-ko" if language == "ko" else ""
                 target = out_dir / f"{name}{suffix}-{tag}.png"
@@ -145,6 +150,17 @@ def take_screenshots(out_dir: Path) -> list[Path]:
             browser.close()
             server.stop()
     return saved
+
+
+def play_the_thief_second(page) -> None:
+    """Copy the refresh token as a thief, refresh here, then send the spent copy: reuse."""
+    page.locator("[data-thief-copy]").click()
+    page.locator("[data-thief-use]:enabled").wait_for()
+    page.locator("[data-refresh-now]").click()
+    page.locator("[data-refresh-log] li.done").wait_for()
+    page.locator("[data-thief-use]").click()
+    page.locator("[data-thief-result].failed").wait_for()
+    page.locator("[data-family] .state-revoked").first.wait_for()
 
 
 def sign_in_elsewhere(browser, base: str, language: str) -> None:

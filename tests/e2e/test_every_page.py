@@ -29,7 +29,9 @@ PAGES = [
     ("/inspect", None),
     ("/inspect", "both"),
     ("/inspect", "refused"),
+    ("/inspect", "cookie"),
     ("/", "refused"),
+    ("/", "cookie"),
     ("/session/logout", "session"),
     ("/account/signup", None),
     ("/lab/scale", None),
@@ -50,6 +52,8 @@ def prepare(page, base, state, live_server):
         session_login(page, base)
     if state in ("jwt", "both", "signed out"):
         jwt_login(page, base)
+    if state == "cookie":
+        jwt_login(page, base, storage="cookie")
     if state == "signed out":
         page.get_by_role("button", name="Sign out", exact=True).click()
     if state == "refused":

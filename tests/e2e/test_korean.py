@@ -181,7 +181,7 @@ def test_other_tabs_are_told_in_korean(context, base):
 
 def test_inspect_explains_each_cookie_a_fetch_carried_in_korean(page, base):
     page.goto(f"{base}/inspect?lang=ko")
-    expect(page.locator("[data-lang-cookie-explained]")).to_be_visible()  # set just now
+    expect(page.locator('[data-readable-cookie="lang"]')).to_be_visible()  # set just now
     received = page.locator("[data-fetch-received]")
     expect(received).to_contain_text("언어")  # the note on the lang cookie, in Korean
     assert_reads_as_korean(page, "/inspect after choosing Korean")

@@ -213,3 +213,105 @@ def test_two_tabs_refreshing_at_once_spend_the_refresh_token_once(context, base)
         expect(tab.locator("[data-family-summary]")).not_to_contain_text("Revoked")
     token = first.evaluate("localStorage.getItem('access_token')")
     assert token == second.evaluate("localStorage.getItem('access_token')")
+
+
+def test_playing_the_thief_second_revokes_the_family_and_the_page_says_what_that_stops(page, base):
+    jwt_login(page, base)
+    page.get_by_role("button", name="Copy the refresh token, as a thief").click()
+    result = page.locator("[data-thief-result]")
+    expect(result).to_contain_text("The thief holds a copy of refresh token #1")
+    page.get_by_role("button", name="Refresh now").click()
+    expect(page.locator("[data-refresh-log] li").first).to_contain_text("refreshed on request")
+
+    page.get_by_role("button", name="Send the thief's copy").click()
+    expect(result).to_contain_text(f"The thief's copy was refused: {REUSE}")
+    summary = page.locator("[data-family-summary]")
+    expect(summary).to_contain_text(REUSE)
+    expect(summary).to_contain_text("the access tokens it already issued are not revoked")
+    expect(page.locator("[data-family] li").nth(1)).to_contain_text("revoked")
+    # The page knows its refresh token is dead: no timer, and no button to repeat the refusal.
+    expect(page.locator("[data-next-refresh]")).to_contain_text("holds no refresh token")
+    expect(page.get_by_role("button", name="Refresh now")).to_be_disabled()
+    expect(page.get_by_role("button", name="Send the thief's copy")).to_be_disabled()
+    # And it is true: the access token this page holds still works until its exp.
+    expect(page.locator("[data-api-line]")).to_contain_text("200 OK")
+
+
+def test_a_thief_who_spends_first_leaves_the_reuse_to_the_visitors_refresh(page, base):
+    jwt_login(page, base)
+    page.get_by_role("button", name="Copy the refresh token, as a thief").click()
+    expect(page.locator("[data-thief-result]")).to_contain_text("#1")
+    page.get_by_role("button", name="Send the thief's copy").click()
+    expect(page.locator("[data-thief-result]")).to_contain_text("The thief spent the copy first")
+    expect(page.locator("[data-family] li").first).to_contain_text("spent")
+    expect(page.locator("[data-next-refresh]")).to_contain_text("spent by someone else")
+
+    refresh_now = page.get_by_role("button", name="Refresh now")
+    expect(refresh_now).to_be_enabled()
+    refresh_now.click()
+    expect(page.locator("[data-refresh-log] li").first).to_contain_text(
+        f"refresh refused (401): {REUSE}"
+    )
+    expect(page.locator("[data-family-summary]")).to_contain_text(REUSE)
+    expect(refresh_now).to_be_disabled()
+
+
+def test_the_replay_shows_the_store_read_that_revocation_costs(page, base):
+    jwt_login(page, base)
+    page.get_by_role("button", name="Sign out, then replay a copy").click()
+    expect(page.locator("[data-replay-local-copy]")).to_be_visible()
+    expect(page.locator('[data-replay-row="stateless"]')).to_contain_text("store: 0 reads")
+    expect(page.locator('[data-replay-row="checked"]')).to_contain_text("store: 1 read")
+
+
+def test_the_cookie_replay_says_the_server_ran_the_checks_and_copied_nothing_itself(page, base):
+    jwt_cookie_login(page, base)
+    page.get_by_role("button", name="Sign out, then replay a copy").click()
+    stateless = page.locator('[data-replay-row="stateless"]')
+    expect(stateless).to_contain_text(
+        "POST /jwt/api/auth/replay, which runs the checks of GET /jwt/api/me on the copy"
+    )
+    expect(stateless).to_contain_text("store: 0 reads")
+    expect(page.locator('[data-replay-row="checked"]')).to_contain_text("store: 1 read")
+    # No script copied anything out of localStorage: the sentence saying so is not shown.
+    expect(page.locator("[data-replay-local-copy]")).to_be_hidden()
+
+
+def test_a_replay_whose_sign_out_was_refused_says_so_and_shows_no_empty_table(page, base):
+    page.goto(f"{base}/jwt/profile")
+    page.evaluate("localStorage.setItem('access_token', 'not-a-jwt')")
+    page.reload()
+    page.get_by_role("button", name="Sign out, then replay a copy").click()
+    expect(page.locator("[data-replay-lesson]")).to_contain_text("The server did not sign out (401")
+    expect(page.locator("[data-replay-table]")).to_be_hidden()
+    expect(page.locator("[data-replay-sent]")).to_be_hidden()
+
+
+def test_a_browser_clock_ten_minutes_fast_still_counts_by_the_servers(page, base):
+    import time
+
+    page.clock.install(time=time.time() + 600)
+    jwt_login(page, base)
+    expect(page.locator("[data-api-line]")).to_contain_text("200 OK")
+    countdown = page.locator("[data-countdown]")
+    expect(countdown).to_contain_text("left")
+    expect(countdown).not_to_contain_text("expired")
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    # Signed out by the server's clock too: the copy is still good on the stateless route.
+    expect(page.locator("[data-signed-out-validity]")).to_contain_text(
+        "still accepted by the stateless GET /jwt/api/me"
+    )
+
+
+def test_a_refresh_overdue_after_sleep_is_logged_once_as_after_expiry(page, base):
+    page.clock.install()
+    jwt_login(page, base)
+    expect(page.locator("[data-next-refresh]")).to_contain_text("Next automatic refresh")
+    # The computer sleeps through the refresh moment and past the token's exp.
+    page.clock.pause_at(page.evaluate("Date.now()") + 400_000)
+    page.clock.resume()
+    log = page.locator("[data-refresh-log] li:not([data-refresh-none])")
+    expect(log.first).to_contain_text("the access token had expired")
+    expect(page.locator("[data-api-line]")).to_contain_text("200 OK")
+    expect(log).to_have_count(1)
+    expect(log.first).not_to_contain_text("another tab")

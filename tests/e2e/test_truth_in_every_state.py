@@ -115,7 +115,7 @@ def test_inspect_says_a_sent_token_was_refused_and_what_refusing_it_cost(page, b
     plant_token(page, base, token)
     page.goto(f"{base}/inspect")
     cost = page.locator("[data-fetch-trace]")
-    expect(cost).to_contain_text(f"Token check: refused at step {step}")
+    expect(cost).to_contain_text(f"Token check (Authorization header): refused at step {step}")
     expect(cost).to_contain_text("Refusing it still cost")
     expect(cost).not_to_contain_text("carried neither")
     expect(page.locator("[data-server-jwt-verdict]")).to_contain_text(
