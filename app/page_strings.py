@@ -173,9 +173,13 @@ def page_strings() -> dict:
             "No automatic refresh: this browser holds no refresh token the server would accept."
         ),
         "refresh.spent_elsewhere": _(
-            "No automatic refresh: the refresh token in this browser's cookie was spent by "
-            'someone else. Sending it again is reuse, which revokes this sign-in: "Refresh now" '
-            "does just that."
+            "No automatic refresh: the refresh token in this browser's cookie was already spent, "
+            "by another party or by a refresh whose answer never arrived. Sending it again is "
+            'reuse, which revokes this sign-in: "Refresh now" does just that.'
+        ),
+        "refresh.try_again": _(
+            "No automatic refresh for now: the server could not refresh just then (see the log). "
+            '"Refresh now" tries again.'
         ),
         "refresh.log.auto": _(
             "{time}: refreshed automatically, {ahead} before expiry. The new access token is "
@@ -249,12 +253,13 @@ def page_strings() -> dict:
         "thief.unreachable": _("The server could not be reached."),
         "thief.copy_refused": _("Nothing to copy: {reason}."),
         "thief.copied": _(
-            "The thief holds a copy of refresh token #{n}: the server keeps it for 10 minutes, "
-            "in a cookie only the thief's routes receive."
+            "The thief holds a copy of refresh token #{n}, set for 10 minutes in an HttpOnly "
+            "cookie that only the thief's routes receive."
         ),
         "thief.first": _(
-            "The thief spent the copy first and now holds the family's newest token. The one in "
-            "this browser is spent: its next use is reuse, and revokes the whole family."
+            "The thief spent the copy first: the server issued the family's next token to it "
+            "(this lab drops it). The token in this browser is now spent: its next use is reuse, "
+            "and revokes the whole family."
         ),
         "thief.refused": _("The thief's copy was refused: {reason}."),
         "replay.session.unreachable": _("The server could not be reached to send the copy."),
@@ -303,7 +308,6 @@ def page_strings() -> dict:
             "No {name} cookie went with {request}: a browser drops an expired cookie and sends "
             "nothing in its place."
         ),
-        "inspect.cookie_jwt.profile": _("the JWT profile"),
         "inspect.cookie_jwt.sent": _(
             "The server received {name} with {request}, although this script added no header: "
             "the browser sent the cookie by itself. Its verdict: {verdict}."
@@ -446,7 +450,7 @@ def page_strings() -> dict:
             "cookie: it expired with its access token, or was deleted, so there was no token to "
             "measure. While the sign-in lasts, {profile} gets a new one with the refresh token."
         ),
-        "home.jwt.profile": _("the JWT profile"),
+        "jwt.profile_link": _("the JWT profile"),
         # The multi-instance lab (/lab/scale).
         "scale.sending": _("Sending…"),
         "scale.unknown_instance": _("an instance that did not say which"),

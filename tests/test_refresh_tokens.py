@@ -119,8 +119,8 @@ def test_refresh_without_a_valid_cookie_is_401_with_a_reason(client, cookie):
     assert response.status_code == 401
     assert body["error"] == "invalid_refresh_token"
     assert body["reason"] in {
-        "no refresh token was sent: the lab_refresh cookie is missing (never set here, or "
-        "expired with its sign-in)",
+        "no refresh token was sent: the lab_refresh cookie is missing (never set here, deleted "
+        "at sign-out, or expired with its sign-in)",
         "the refresh token is not one this server issued",
     }
 
@@ -306,17 +306,19 @@ def test_a_thief_who_comes_second_is_reuse_and_revokes_the_visitors_sign_in(clie
     assert response.status_code == 401 and response.get_json()["reason"] == REUSE
 
 
-def test_a_thief_who_comes_first_holds_the_newest_token_until_the_visitor_refreshes(client):
+def test_a_thief_who_comes_first_leaves_the_reuse_to_the_visitors_next_refresh(client):
     sign_in(client)
     steal(client)
-    assert thief_uses_copy(client).get_json() == {"status": 200, "body": {"refreshed": True}}
+    used = thief_uses_copy(client)
+    assert used.get_json() == {"status": 200, "body": {"refreshed": True}}
+    # The demo keeps nothing that works: the copy is deleted, and what it got is dropped.
+    assert "Max-Age=0" in set_cookie_header(used, "lab_refresh_stolen")
+    assert client.get_cookie("lab_refresh_stolen", path="/jwt/api/auth/thief") is None
     response = refresh(client)  # now the visitor's token is the spent one: reuse
     assert response.status_code == 401 and response.get_json()["reason"] == REUSE
-    again = thief_uses_copy(client).get_json()  # and the thief's newer token is revoked too
-    assert again["status"] == 401 and again["body"]["reason"] == REUSE
     family = client.get("/jwt/api/auth/family").get_json()["family"]
     assert family["revoked_reason_code"] == "reuse"
-    # #1, spent by the thief (and presented again by the visitor); #2, the thief's, revoked
+    # #1, spent by the thief (and presented again by the visitor); #2, issued to it, revoked
     assert [token["state"] for token in family["tokens"]] == ["spent", "revoked"]
 
 
@@ -324,5 +326,10 @@ def test_the_thiefs_routes_need_the_fetch_header_and_a_copy(client):
     sign_in(client)
     assert client.post("/jwt/api/auth/thief/copy").status_code == 400
     assert thief_uses_copy(client).status_code == 400  # nothing copied yet
+    steal(client)
+    without_header = client.post("/jwt/api/auth/thief/use")
+    assert without_header.status_code == 400
+    assert "X-Requested-With" in without_header.get_json()["message"]
+    assert refresh(client).status_code == 200  # and the copy was not spent
     client.delete_cookie("lab_refresh", path="/jwt/api/auth")
     assert steal(client).status_code == 401

@@ -871,7 +871,7 @@ JWT_PATHS = {
             "operationId": "copyRefreshTokenAsAThief",
             "tags": ["jwt"],
             "summary": "Copy the refresh token as a thief would hold it, for the reuse lab.",
-            "description": f"The copy is kept for 10 minutes in `{STOLEN_REFRESH_COOKIE}`, which "
+            "description": f"The copy is set for 10 minutes in `{STOLEN_REFRESH_COOKIE}`, which "
             "only `/jwt/api/auth/thief/*` receives.",
             "security": [{"refreshCookie": []}],
             "parameters": [ref("RequestedWith", "parameters")],
@@ -887,8 +887,8 @@ JWT_PATHS = {
             "tags": ["jwt"],
             "summary": "The thief spends the copy at the real refresh logic.",
             "description": "A spent copy is reuse: the whole family is revoked. A copy used first "
-            "rotates the family, and the thief keeps the newest token; the access token is "
-            "dropped. The answer is what the refresh route would have said.",
+            "rotates the family, and what it got is dropped. Either way the copy is deleted. The "
+            "answer is the refresh route's status and, for a refusal, its body.",
             "parameters": [
                 ref("RequestedWith", "parameters"),
                 ref("StolenRefresh", "parameters"),

@@ -35,8 +35,8 @@ REVOKED_BY_PASSWORD = "password"  # noqa: S105 (a reason code, not a password)
 
 REASONS = {
     "missing": _(
-        "no refresh token was sent: the lab_refresh cookie is missing (never set here, or "
-        "expired with its sign-in)"
+        "no refresh token was sent: the lab_refresh cookie is missing (never set here, deleted "
+        "at sign-out, or expired with its sign-in)"
     ),
     "unknown": _("the refresh token is not one this server issued"),
     "expired": _("the refresh token has expired"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
+from functools import wraps
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext
@@ -77,6 +79,18 @@ def from_fetch() -> bool:
 def fetch_header_missing():
     message = gettext("This call needs the header 'X-Requested-With: fetch'.")
     return jsonify(error="invalid_request", message=message), 400
+
+
+def fetch_only(view: Callable) -> Callable:
+    """Refuse, with a 400, a call this site's script did not make (see from_fetch)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not from_fetch():
+            return fetch_header_missing()
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def cookie_options(path: str, *, httponly: bool = True, samesite: str = "Strict") -> dict:
@@ -217,10 +231,9 @@ def api_token():
 @bp.post("/api/auth/refresh")
 @limit_refresh
 @csrf.exempt  # the refresh cookie is SameSite=Strict and the call needs a header no form sends
+@fetch_only
 def api_refresh():
     """Spend the refresh token in the cookie for a new access token and the next refresh token."""
-    if not from_fetch():
-        return fetch_header_missing()
     try:
         refresh = rotate(refresh_cookie_value())
     except RefreshRefused as refused:
@@ -339,23 +352,28 @@ def describe_family(current: RefreshToken) -> dict:
     }
 
 
+def spend_copy(copy: str) -> tuple[dict, IssuedRefresh | None]:
+    """What the refresh route answers a copied refresh token ({"status", "body"}), and what it
+    issued. The labs keep none of it: a demo hands out no sign-in."""
+    try:
+        rotated = rotate(copy)
+    except RefreshRefused as refused:
+        return {"status": 401, "body": refresh_refusal(refused)}, None
+    return {"status": 200, "body": {"refreshed": True}}, rotated
+
+
 @bp.post("/api/auth/replay")
 @csrf.exempt  # needs a header no cross-site form sends; the copies are SameSite=Strict
+@fetch_only
 def api_replay():
     """Send the copies kept at sign-out again, through the very checks the real routes use."""
-    if not from_fetch():
-        return fetch_header_missing()
     refresh_copy = request.cookies.get(REPLAY_COOKIES["refresh"])
     access_copy = request.cookies.get(REPLAY_COOKIES["access"])
     result = {"refresh_token": None, "access_token": None}
     if refresh_copy:
-        try:
-            rotated = rotate(refresh_copy)
-        except RefreshRefused as refused:
-            result["refresh_token"] = {"status": 401, "body": refresh_refusal(refused)}
-        else:
-            revoke_family(rotated.family, REVOKED_BY_LOGOUT)  # a demo never hands out a sign-in
-            result["refresh_token"] = {"status": 200, "body": {"refreshed": True}}
+        result["refresh_token"], rotated = spend_copy(refresh_copy)
+        if rotated is not None:
+            revoke_family(rotated.family, REVOKED_BY_LOGOUT)  # nobody may use what it issued
     if access_copy:
         result["access_token"] = {
             "stateless": replayed_access(access_copy, checked=False),
@@ -370,13 +388,12 @@ def api_replay():
 
 @bp.post("/api/auth/thief/copy")
 @csrf.exempt  # needs a header no cross-site form sends; the refresh cookie is SameSite=Strict
+@fetch_only
 def api_thief_copy():
     """The reuse lab's first half: copy this browser's refresh token, as a thief would hold it.
 
-    No script can read the HttpOnly cookie, so the server keeps the copy (app/replay.py), in a
+    No script can read the HttpOnly cookie, so the server sets the copy (app/replay.py) in a
     cookie that only the thief's routes receive."""
-    if not from_fetch():
-        return fetch_header_missing()
     token = refresh_cookie_value()
     stored = find_refresh_token(token)
     if stored is None:
@@ -389,26 +406,20 @@ def api_thief_copy():
 @bp.post("/api/auth/thief/use")
 @limit_refresh
 @csrf.exempt  # needs a header no cross-site form sends; the copy is SameSite=Strict
+@fetch_only
 def api_thief_use():
     """The reuse lab's second half: the thief spends the copy at the real refresh logic.
 
     If the visitor spent it first, this is reuse, and the whole family is revoked. If the thief
-    comes first, the thief holds the family's newest token, and the visitor's next refresh is
-    the reuse. The access token a thief would also get is dropped: a demo hands out no sign-in."""
-    if not from_fetch():
-        return fetch_header_missing()
+    comes first, the family's next token is issued (and dropped: the thief keeps nothing that
+    works), and the visitor's next refresh is the reuse. Either way the copy is gone."""
     stolen = request.cookies.get(THIEF_COOKIE)
     if not stolen:
         message = gettext("There is no stolen copy: copy the refresh token first.")
         return jsonify(error="invalid_request", message=message), 400
-    try:
-        rotated = rotate(stolen)
-    except RefreshRefused as refused:
-        response = jsonify({"status": 401, "body": refresh_refusal(refused)})
-        forget_copy(response, THIEF_COOKIE, THIEF_PATH)
-        return response
-    response = jsonify({"status": 200, "body": {"refreshed": True}})
-    keep_copy(response, THIEF_COOKIE, rotated.token, THIEF_PATH)
+    answer, _ = spend_copy(stolen)
+    response = jsonify(answer)
+    forget_copy(response, THIEF_COOKIE, THIEF_PATH)
     return response
 
 

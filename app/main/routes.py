@@ -50,7 +50,7 @@ COMPARISON = (
             _("every request looks the session up in the store (SQL or Redis)"),
         ),
         "jwt": (
-            _("Only for other data"),
+            _("Only for other data, or to honour sign-outs"),
             _(
                 "who you are is in the signed payload: no lookup, except on a route that reads "
                 "the denylist of signed-out tokens"

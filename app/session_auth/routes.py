@@ -66,8 +66,8 @@ SIGNED_OUT = _(
 SIGNED_OUT_AND_CLEARED = _(
     "Signed out. The session record was deleted from the store, so a copy of the old cookie "
     "no longer works. This browser was also told to clear this site's cookies and storage, so "
-    "the JWT lab's tokens kept here are gone from it too. They were not revoked: a copy of the "
-    "access token elsewhere stays valid until it expires, and a copy of the refresh token keeps "
+    "any tokens the JWT lab kept here are gone from it too. They were not revoked: a copy of an "
+    "access token elsewhere stays valid until it expires, and a copy of a refresh token keeps "
     "getting new ones until its sign-in ends or the password is changed."
 )
 CROSS_SITE_SIGN_OUT = _(

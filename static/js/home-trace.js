@@ -3,17 +3,10 @@
 // Without a token, the follow-ups that open the JWT profile say to get one first.
 import { describeTrace, labelTokenStep, markFlow } from "./flow-marks.js";
 import { t, tParts } from "./strings.js";
-import { onTokenChange, stepName, tokenStorage, verifyStoredToken } from "./token.js";
+import { jwtProfileLink, onTokenChange, stepName, tokenStorage, verifyStoredToken } from "./token.js";
 
 const note = document.querySelector("[data-home-trace-jwt]");
 const invitation = note ? [...note.childNodes].map((node) => node.cloneNode(true)) : [];
-
-function profileLink() {
-  return Object.assign(document.createElement("a"), {
-    href: "/jwt/profile",
-    textContent: t("home.jwt.profile"),
-  });
-}
 
 function showTokenHints() {
   const none = tokenStorage() === null;
@@ -30,7 +23,7 @@ async function lightJwtFlow() {
     markFlow("jwt-usage", null, "");
   } else if (result.state === "gone") {
     // Signed in with the cookie choice, but the access cookie has expired: nothing was sent.
-    note.replaceChildren(...tParts("home.jwt.gone", { profile: profileLink() }));
+    note.replaceChildren(...tParts("home.jwt.gone", { profile: jwtProfileLink() }));
     markFlow("jwt-usage", null, "");
   } else if (result.state === "verified") {
     markFlow("jwt-usage", result.body.trace, t("home.jwt.caption"));

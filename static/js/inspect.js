@@ -2,7 +2,7 @@
 // the server made of it, in whatever state this browser is: no token, a good one, a refused one.
 import { describeTrace, labelTokenStep, markFlow } from "./flow-marks.js";
 import { lang, languageHeaders, ms, plural, t, tParts } from "./strings.js";
-import { decodeToken, onTokenChange, pretty, sendable, stepName, storedToken, tokenStorage } from "./token.js";
+import { decodeToken, jwtProfileLink, onTokenChange, pretty, sendable, stepName, storedToken, tokenStorage } from "./token.js";
 
 const $ = (selector) => document.querySelector(selector);
 const cookieCard = $("[data-cookie-name]")?.dataset ?? {};
@@ -166,13 +166,6 @@ async function showFetch(token, current) {
   return body;
 }
 
-function profileLink() {
-  return Object.assign(document.createElement("a"), {
-    href: "/jwt/profile",
-    textContent: t("inspect.cookie_jwt.profile"),
-  });
-}
-
 // The third place to keep a token: ask /jwt/api/check with no Authorization header, so that
 // whatever the server finds came in a cookie the browser added by itself. Returns the server's
 // verdict on that cookie's token ({present: false} if none came), or null if there is none.
@@ -205,7 +198,7 @@ async function showCookieJwt(token, current) {
       // Signed in with the cookie choice, yet no cookie came: the browser drops an expired
       // one, while the refresh cookie, on its own path, may live on.
       readsLine.replaceChildren(
-        ...tParts("inspect.cookie_jwt.lapsed", { name: name(), profile: profileLink() }),
+        ...tParts("inspect.cookie_jwt.lapsed", { name: name(), profile: jwtProfileLink() }),
       );
       sentLine.replaceChildren(
         ...tParts("inspect.cookie_jwt.not_sent.lapsed", { request: request(), name: name() }),

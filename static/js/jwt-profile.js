@@ -5,6 +5,7 @@
 import { clearFlow, failedStep, fillTraceSummary, labelTokenStep, markAllDone, markFlow } from "./flow-marks.js";
 import {
   canRefresh,
+  followFamily,
   noRefresh,
   refresh,
   scheduleRefresh,
@@ -356,7 +357,7 @@ async function render(change = {}) {
     // A timer for a refresh only where one can work: a token planted by hand, say, has no
     // refresh token beside it, and the page never sends a request it knows will be refused.
     showFamily().then((found) => {
-      if (key !== credentialKey()) return;
+      if (key !== credentialKey() || found.stale) return;
       if (canRefresh(found.family)) scheduleRefresh(result.body.expires_in, result.body.expires_at);
       else noRefresh(whyNoRefresh(found));
     });
@@ -415,11 +416,7 @@ document.querySelector("[data-refresh-now]")?.addEventListener("click", () => re
 // Back to this tab: the family may have changed meanwhile (a thief, another tab's sign-out), so
 // the drawing, and whether this page may refresh by itself, are read again.
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState !== "visible" || !tokenStorage()) return;
-  const key = credentialKey();
-  showFamily().then((found) => {
-    if (key === credentialKey() && !canRefresh(found.family)) noRefresh(whyNoRefresh(found));
-  });
+  if (document.visibilityState === "visible" && tokenStorage()) followFamily();
 });
 onTokenChange(render);
 render();

@@ -61,9 +61,10 @@ export function scheduleRefresh(expiresIn, exp) {
   countdown = window.setInterval(tick, 1000);
   refreshTimer = window.setTimeout(() => {
     stopRefreshSchedule();
-    // A timer fires late when the computer slept or the tab was in the background: if the
-    // token expired meanwhile, the log says so rather than "before expiry".
-    refresh(Date.now() >= expires ? "expired" : "auto", ahead);
+    // A timer fires late when the computer slept or the tab was in the background: the log
+    // says how long before expiry it really was, or that the token had expired meanwhile.
+    const left = (expires - Date.now()) / 1000;
+    refresh(left <= 0 ? "expired" : "auto", left);
   }, Math.max(0, due - Date.now()));
 }
 
@@ -106,7 +107,8 @@ async function spend(how, ahead) {
     log(t("refresh.log.unreachable", { time }), "failed");
   }
   const found = await showFamily();
-  if (result.state === "refused") noRefresh(whyNoRefresh(found));
+  // Only a 401 is about the refresh token; a 429 or a 503 says to try again later.
+  if (result.state === "refused") noRefresh(result.status === 401 ? whyNoRefresh(found) : "refresh.try_again");
   if (result.state === "unreachable") noRefresh("refresh.unreachable");
   return { ...result, family: found.family };
 }
@@ -134,10 +136,15 @@ function familyItem(token) {
 }
 
 // The family as the server keeps it, read with the refresh cookie (which no script can read).
-// Returns {family, failed}, so the profile can decide whether a refresh can work before it
-// tries one.
+// Returns {family, failed, stale}, so the profile can decide whether a refresh can work before
+// it tries one. Reads may answer out of order: only the newest one is drawn, and an older one
+// comes back `stale`, for its caller to ignore.
+let familyReads = 0;
+
 export async function showFamily() {
+  const mine = ++familyReads;
   const found = await fetchFamily();
+  if (mine !== familyReads) return { ...found, stale: true };
   const { family, failed } = found;
   const summary = $("[data-family-summary]");
   const list = $("[data-family]");
@@ -170,6 +177,14 @@ export async function showFamily() {
 // spending it, so that a page never sends a refresh it knows will be refused.
 export function canRefresh(family) {
   return Boolean(family && family.revoked_at === null && family.tokens.some((token) => token.current && token.state === "active"));
+}
+
+// Read the family again (another party may have changed it) and draw it; if it can no longer be
+// refreshed, stop the timer and say why. A read that failed or was overtaken changes nothing.
+export async function followFamily() {
+  const found = await showFamily();
+  if (!found.stale && !found.failed && !canRefresh(found.family)) noRefresh(whyNoRefresh(found));
+  return found;
 }
 
 // Why no refresh will be tried, for a family that cannot be refreshed (see canRefresh).

@@ -89,7 +89,9 @@ export async function signOutAndReplay() {
   const box = $("[data-replay]");
   const out = await signOut({ keepCopy: true });
   if (out.failed) return out; // still signed in: the profile says why
-  $("[data-replay-local-copy]").hidden = !out.copy || !out.response?.ok;
+  // No copies were kept when the sign-out failed: the paragraph saying what was kept goes too.
+  $("[data-replay-intro]").hidden = !out.response?.ok;
+  $("[data-replay-local-copy]").hidden = !out.copy;
   if (!out.response?.ok) {
     box.hidden = false;
     showRows([]);

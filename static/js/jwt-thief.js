@@ -2,7 +2,7 @@
 // same token; whoever spends it second is reuse, and the server revokes the whole family. No
 // script can read the HttpOnly cookie, so the server keeps the thief's copy (in a cookie only
 // /jwt/api/auth/thief/* receives) and spends it at the real refresh logic.
-import { canRefresh, noRefresh, showFamily, whyNoRefresh } from "./jwt-refresh.js";
+import { followFamily } from "./jwt-refresh.js";
 import { t } from "./strings.js";
 import { postJson } from "./token.js";
 
@@ -12,14 +12,6 @@ function say(text, kind = "") {
   const line = $("[data-thief-result]");
   line.textContent = text;
   line.className = kind;
-}
-
-// After the thief acted, the family as the server keeps it, and whether this page may still
-// refresh by itself.
-async function redraw() {
-  const found = await showFamily();
-  if (!canRefresh(found.family)) noRefresh(whyNoRefresh(found));
-  return found;
 }
 
 async function copy() {
@@ -37,13 +29,11 @@ async function use() {
     $("[data-thief-use]").disabled = true;
     return say(body.message ?? "", "failed");
   }
-  if (body.status === 200) {
-    say(t("thief.first"), "done");
-  } else {
-    $("[data-thief-use]").disabled = true; // the server dropped a copy it refused
-    say(t("thief.refused", { reason: body.body?.reason ?? "" }), "failed");
-  }
-  await redraw();
+  $("[data-thief-use]").disabled = true; // spent or refused, the server deleted the copy
+  if (body.status === 200) say(t("thief.first"), "done");
+  else say(t("thief.refused", { reason: body.body?.reason ?? "" }), "failed");
+  // The family as it is now, and whether this page may still refresh by itself.
+  await followFamily();
 }
 
 $("[data-thief-copy]")?.addEventListener("click", copy);

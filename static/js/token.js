@@ -300,9 +300,15 @@ async function askServer(token, storage, key) {
 const TRUSTED_SKEW_S = 2;
 
 function serverSkew(body) {
-  if (typeof body.expires_at !== "number" || typeof body.expires_in !== "number") return 0;
+  // 0 left can mean inside the configured leeway, past exp: no measure of the clocks then.
+  if (typeof body.expires_at !== "number" || !(body.expires_in > 0)) return 0;
   const skew = body.expires_at - body.expires_in - 0.5 - Date.now() / 1000;
   return Math.abs(skew) < TRUSTED_SKEW_S ? 0 : skew;
+}
+
+// A link to the JWT profile, which refreshes a lapsed access token while the sign-in lasts.
+export function jwtProfileLink() {
+  return Object.assign(document.createElement("a"), { href: "/jwt/profile", textContent: t("jwt.profile_link") });
 }
 
 // Call `callback` whenever the stored token changes: in another tab (the storage event) or in
