@@ -124,6 +124,17 @@ def find_refresh_token(token: str | None) -> RefreshToken | None:
     )
 
 
+def known_refresh_token(token: str | None) -> RefreshToken:
+    """The stored token `token` hashes to, whatever its state, or RefreshRefused: "missing" when
+    none was sent, "unknown" for one this server never issued."""
+    if not token:
+        raise RefreshRefused("missing")
+    stored = find_refresh_token(token)
+    if stored is None:
+        raise RefreshRefused("unknown")
+    return stored
+
+
 def rotate(token: str | None, *, now: float | None = None) -> IssuedRefresh:
     """Spend `token` and issue the next one of its family, or raise RefreshRefused.
 
@@ -132,11 +143,7 @@ def rotate(token: str | None, *, now: float | None = None) -> IssuedRefresh:
     racing with the same token exactly one wins (the other counts as reuse), and a refresh
     racing a sign-out either commits before the revocation or is refused.
     """
-    if not token:
-        raise RefreshRefused("missing")
-    stored = find_refresh_token(token)
-    if stored is None:
-        raise RefreshRefused("unknown")
+    stored = known_refresh_token(token)
     family = stored.family
     at = _now(now)
     if family.revoked_at is not None:

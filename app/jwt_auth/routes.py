@@ -31,6 +31,7 @@ from app.jwt_auth.refresh import (
     IssuedRefresh,
     RefreshRefused,
     find_refresh_token,
+    known_refresh_token,
     newest_tokens,
     revoke_family,
     rotate,
@@ -395,9 +396,10 @@ def api_thief_copy():
     No script can read the HttpOnly cookie, so the server sets the copy (app/replay.py) in a
     cookie that only the thief's routes receive."""
     token = refresh_cookie_value()
-    stored = find_refresh_token(token)
-    if stored is None:
-        return refresh_refused(RefreshRefused("unknown" if token else "missing"))
+    try:
+        stored = known_refresh_token(token)
+    except RefreshRefused as refused:
+        return refresh_refused(refused)
     response = jsonify({"copied": True, "number": stored.number})
     keep_copy(response, THIEF_COOKIE, token, THIEF_PATH)
     return response
